@@ -1,0 +1,519 @@
+/**
+ * AntonClient: OAuth 2.0 client_credentials with DPoP-bound tokens (RFC 9449),
+ * retries with fresh proofs, and responses validated before they are trusted.
+ */
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { inspect } from "node:util";
+import { signProof, NonceStore } from "./dpop";
+import { AntonApiError, parseErrorBody, parseWwwAuthenticate, type ServerState } from "./errors";
+import { HttpTransport, TransportError, type HttpResponse } from "./http";
+import { Monitor, statusClassOf, type ClientStats, type RetryReason } from "./monitoring";
+import { resolveClientOptions, validateOptions, type AntonClientOptions, type ResolvedOptions } from "./options";
+import { Redactor } from "./redact";
+import { isRetryableStatus, parseRetryAfter, RetryBudget } from "./retry";
+import { TokenCache, type AccessToken } from "./token";
+import { htuFor } from "./url";
+
+/** Result of {@link AntonClient.rotateWebhookSecret}. */
+export interface RotateResult {
+  /** The new signing secret. Treat as a secret (e.g. wrap in pulumi.secret). */
+  secret: string;
+  /** The Idempotency-Key used; retrying with it returns the same secret instead of rotating again. */
+  idempotencyKey: string;
+  /** True when the server answered with a stored earlier response (`X-Idempotent-Replayed: true`). */
+  replayed: boolean;
+  requestId?: string;
+  /** HTTP attempts made for this rotation (excluding token mints). */
+  attempts: number;
+}
+
+/** A webhook subscription (never includes its secret). */
+export interface Webhook {
+  id: string;
+  url: string;
+  events: string[];
+  createdAt?: string;
+  updatedAt?: string;
+  status?: string;
+  metadata?: Record<string, string>;
+}
+
+/** Webhook ids per the Anton API reference. */
+const WEBHOOK_ID = /^wbh_[A-Za-z0-9]+$/;
+/** Idempotency keys: 1..255 visible ASCII (Anton documents ≤255 chars). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Clock differences above this are treated as skew when a proof is rejected. */
+const SKEW_THRESHOLD_MS = 30_000;
+const MAX_PAGES = 10_000;
+
+type Role = "token" | "resource";
+
+interface CallSpec {
+  role: Role;
+  method: "GET" | "POST";
+  /** Templated route for metrics and messages; never contains ids. */
+  route: string;
+  path: string;
+  /** POSTs on /v1 are retried only when this is set. */
+  idempotencyKey?: string;
+  mutating: boolean;
+  signal?: AbortSignal;
+}
+
+interface CallResult {
+  status: number;
+  headers: HttpResponse["headers"];
+  json: unknown;
+  requestId?: string;
+  attempts: number;
+}
+
+/**
+ * Client for the Anton Payments API. Construction validates everything
+ * synchronously and performs no I/O; the access token is minted on first use
+ * and shared by concurrent calls. Safe to log: `util.inspect` and
+ * `JSON.stringify` show only apiUrl, clientId, alg and key thumbprint.
+ */
+export class AntonClient {
+  readonly #o: ResolvedOptions;
+  readonly #transport: HttpTransport;
+  readonly #tokens: TokenCache;
+  readonly #nonces = new NonceStore();
+  readonly #redactor = new Redactor();
+  readonly #monitor = new Monitor();
+  readonly #basic: string;
+  #clockOffsetMs = 0;
+  #closed = false;
+
+  /** Validates options (throws {@link AntonConfigError}); never does I/O. */
+  constructor(options: AntonClientOptions) {
+    this.#o = validateOptions(options);
+    const o = this.#o;
+    const form = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
+    // RFC 6749 §2.3.1: form-encode id and secret before Basic encoding.
+    this.#basic = Buffer.from(`${form(o.clientId)}:${form(o.clientSecret)}`).toString("base64");
+    for (const v of [o.clientSecret, form(o.clientSecret), this.#basic, o.key.privateScalar]) this.#redactor.pin(v);
+    this.#transport = new HttpTransport({
+      origin: o.origin,
+      timeouts: o.timeouts,
+      maxConcurrency: o.maxConcurrency,
+      userAgent: o.userAgent,
+      dispatcher: o.dispatcher,
+    });
+    this.#tokens = new TokenCache(() => this.#mint(), o.now);
+  }
+
+  /** `new AntonClient({ ...resolveClientOptions({ env }), ...overrides })`. */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AntonClientOptions> = {}): AntonClient {
+    return new AntonClient({ ...resolveClientOptions({ env }), ...overrides });
+  }
+
+  /** Live counters (requests by status class, 401s, retries, token mints, rate-limit waits). */
+  get stats(): ClientStats {
+    return this.#monitor.stats;
+  }
+
+  /**
+   * Rotates a webhook's signing secret. Always sends an Idempotency-Key (the
+   * caller's, or a fresh UUID) and reuses it on every retry, so a rotation
+   * whose response was lost is replayed rather than repeated. On failure,
+   * `serverState` tells whether the rotation may have happened.
+   * @throws AntonApiError (`invalid_webhook_id` / `invalid_idempotency_key` before any request).
+   */
+  async rotateWebhookSecret(webhookId: string, opts: { idempotencyKey?: string; signal?: AbortSignal } = {}): Promise<RotateResult> {
+    this.#checkWebhookId(webhookId);
+    const idempotencyKey = opts.idempotencyKey ?? randomUUID();
+    if (typeof idempotencyKey !== "string" || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new AntonApiError({ code: "invalid_idempotency_key", message: "idempotencyKey must be 1 to 255 visible ASCII characters (no spaces)." });
+    }
+    const route = "/v1/webhooks/:id/secret/rotate";
+    const res = await this.#call({
+      role: "resource",
+      method: "POST",
+      route,
+      path: `/v1/webhooks/${encodeURIComponent(webhookId)}/secret/rotate`,
+      idempotencyKey,
+      mutating: true,
+      signal: opts.signal,
+    });
+    // The server has rotated; if we cannot read the secret, its state is not "unchanged".
+    const secret = this.#extractSecret(res, route, "unknown");
+    return { secret, idempotencyKey, replayed: res.headers["x-idempotent-replayed"]?.toLowerCase() === "true", requestId: res.requestId, attempts: res.attempts };
+  }
+
+  /** Reads a webhook's current signing secret (`GET /v1/webhooks/{id}/secret`). */
+  async getWebhookSecret(webhookId: string): Promise<{ secret: string; requestId?: string }> {
+    this.#checkWebhookId(webhookId);
+    const route = "/v1/webhooks/:id/secret";
+    const res = await this.#call({ role: "resource", method: "GET", route, path: `/v1/webhooks/${encodeURIComponent(webhookId)}/secret`, mutating: false });
+    return { secret: this.#extractSecret(res, route, "unchanged"), requestId: res.requestId };
+  }
+
+  /** Reads one webhook subscription. Any secret in the response is dropped. */
+  async getWebhook(webhookId: string): Promise<Webhook> {
+    this.#checkWebhookId(webhookId);
+    const route = "/v1/webhooks/:id";
+    const res = await this.#call({ role: "resource", method: "GET", route, path: `/v1/webhooks/${encodeURIComponent(webhookId)}`, mutating: false });
+    const hook = toWebhook(unwrap(res.json));
+    if (!hook) throw this.#invalidResponse(route, res, "unchanged", "the response is not a webhook object");
+    return hook;
+  }
+
+  /**
+   * Lists all webhook subscriptions, following cursor pagination
+   * (`has_more`/`next_cursor`); also accepts the unpaginated `{data:[...]}`.
+   * @param opts.limit page size, 1..100 (default 100).
+   */
+  async listWebhooks(opts: { limit?: number } = {}): Promise<Webhook[]> {
+    const limit = opts.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new TypeError("listWebhooks: limit must be an integer from 1 to 100");
+    const route = "/v1/webhooks";
+    const out: Webhook[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const q = new URLSearchParams({ limit: String(limit) });
+      if (cursor !== undefined) q.set("cursor", cursor);
+      const res = await this.#call({ role: "resource", method: "GET", route, path: `${route}?${q}`, mutating: false });
+      const body = res.json as Record<string, unknown> | null;
+      const data = body && typeof body === "object" ? body.data : undefined;
+      if (!Array.isArray(data)) throw this.#invalidResponse(route, res, "unchanged", "expected a `data` array");
+      for (const item of data) {
+        const hook = toWebhook(item);
+        if (!hook) throw this.#invalidResponse(route, res, "unchanged", "a list item is not a webhook object");
+        out.push(hook);
+      }
+      if (body!.has_more !== true) return out;
+      const next = body!.next_cursor;
+      if (typeof next !== "string" || next === "" || seen.has(next)) {
+        throw this.#invalidResponse(route, res, "unchanged", "has_more is true but next_cursor is missing or repeats");
+      }
+      seen.add(next);
+      cursor = next;
+    }
+    throw new AntonApiError({ code: "invalid_response", message: `GET ${route}: more than ${MAX_PAGES} pages; refusing to continue.` });
+  }
+
+  /** Closes idle connections; further calls fail with `client_closed`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#tokens.clear();
+    await this.#transport.close();
+  }
+
+  /** Log-safe view. */
+  toJSON(): Record<string, string> {
+    return { apiUrl: this.#o.origin, clientId: this.#o.clientId, alg: this.#o.key.alg, thumbprint: this.#o.key.thumbprint };
+  }
+
+  [inspect.custom](): string {
+    return `AntonClient ${inspect(this.toJSON())}`;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #checkWebhookId(id: unknown): void {
+    if (typeof id !== "string" || !WEBHOOK_ID.test(id)) {
+      // Echo only a short, redacted prefix: a pasted secret must not end up in the error.
+      const shown = typeof id === "string" ? JSON.stringify(this.#redactor.redact(id).slice(0, 40)) : typeof id;
+      throw new AntonApiError({ code: "invalid_webhook_id", message: `Invalid webhook id ${shown}: expected wbh_ followed by letters and digits.` });
+    }
+  }
+
+  #extractSecret(res: CallResult, route: string, state: ServerState): string {
+    const body = unwrap(res.json);
+    const secret = body?.secret ?? body?.signing_secret;
+    if (typeof secret !== "string" || secret === "") throw this.#invalidResponse(route, res, state, "no string `secret` in the response");
+    this.#redactor.remember(secret);
+    return secret;
+  }
+
+  #invalidResponse(route: string, res: CallResult, serverState: ServerState, what: string): AntonApiError {
+    return new AntonApiError({
+      code: "invalid_response",
+      message: `Anton API ${route} returned an unusable response (HTTP ${res.status}): ${what}.`,
+      status: res.status,
+      requestId: res.requestId,
+      serverState,
+      attempts: res.attempts,
+      hint: "the endpoint may not be Anton's, or the API changed; check the apiUrl and quote the request id to Anton support",
+    });
+  }
+
+  #iat(): number {
+    return Math.floor((this.#o.now() + this.#clockOffsetMs) / 1000);
+  }
+
+  async #mint(): Promise<AccessToken> {
+    const started = performance.now();
+    const res = await this.#call({ role: "token", method: "POST", route: "/oauth/token", path: "/oauth/token", mutating: false });
+    const b = res.json as Record<string, unknown> | null;
+    const fail = (what: string) => this.#invalidResponse("/oauth/token", res, "unchanged", what);
+    if (!b || typeof b !== "object" || typeof b.access_token !== "string" || b.access_token === "") throw fail("no access_token");
+    if (typeof b.token_type !== "string" || b.token_type.toLowerCase() !== "dpop") {
+      throw fail(`token_type is ${typeof b.token_type === "string" ? JSON.stringify(b.token_type.slice(0, 20)) : "missing"}, expected DPoP (this client only uses DPoP-bound tokens)`);
+    }
+    this.#redactor.remember(b.access_token);
+    // Without expires_in, assume a short life rather than Anton's documented hour: a re-mint is cheap, a stale token is a failed call.
+    const expiresIn = typeof b.expires_in === "number" && b.expires_in > 0 ? b.expires_in : 300;
+    this.#monitor.token({ durationMs: performance.now() - started });
+    return { value: b.access_token, expiresIn };
+  }
+
+  async #headersFor(spec: CallSpec, htu: string): Promise<{ headers: Record<string, string>; token?: string }> {
+    const nonce = this.#nonces.get(this.#o.origin, spec.role);
+    if (spec.role === "token") {
+      const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(), nonce });
+      this.#redactor.remember(proof);
+      return {
+        headers: { authorization: `Basic ${this.#basic}`, "content-type": "application/x-www-form-urlencoded", dpop: proof },
+      };
+    }
+    const token = await this.#tokens.get();
+    const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(), nonce, accessToken: token });
+    this.#redactor.remember(proof);
+    const headers: Record<string, string> = { authorization: `DPoP ${token}`, dpop: proof };
+    if (spec.idempotencyKey) headers["idempotency-key"] = spec.idempotencyKey;
+    return { headers, token };
+  }
+
+  /**
+   * One logical call: signs a fresh proof per attempt, answers nonce, token
+   * and clock-skew challenges once each, and retries transient failures
+   * within the budget. /v1 POSTs without an Idempotency-Key are never
+   * retried (the token endpoint is exempt: minting has no lasting effect).
+   */
+  async #call(spec: CallSpec): Promise<CallResult> {
+    const o = this.#o;
+    const budget = new RetryBudget(o.retry, o.now);
+    const mayRetry = spec.role === "token" || spec.method === "GET" || spec.idempotencyKey !== undefined;
+    const htu = htuFor(o.origin, spec.path);
+    const used = { nonce: false, token: false, clock: false };
+    let attempts = 0;
+    let unknown = false;
+
+    for (;;) {
+      if (this.#closed) throw new AntonApiError({ code: "client_closed", message: "The Anton client was closed.", attempts, serverState: unknown ? "unknown" : "unchanged" });
+      if (spec.signal?.aborted) throw this.#aborted(spec, attempts, unknown);
+      let prepared: { headers: Record<string, string>; token?: string };
+      try {
+        prepared = await this.#headersFor(spec, htu);
+      } catch (err) {
+        // A token-mint failure during a retry must not hide that an earlier attempt may have been applied.
+        if (err instanceof AntonApiError && unknown) throw this.#reframe(err, attempts);
+        throw err;
+      }
+      attempts += 1;
+      const t0 = performance.now();
+      let res: HttpResponse;
+      try {
+        res = await this.#transport.send({
+          method: spec.method,
+          path: spec.path,
+          headers: prepared.headers,
+          body: spec.role === "token" ? "grant_type=client_credentials" : undefined,
+          signal: spec.signal,
+        });
+      } catch (err) {
+        const te = err instanceof TransportError ? err : new TransportError("network_error", "UNKNOWN", true);
+        if (spec.mutating && te.maybeSent) unknown = true;
+        const durationMs = performance.now() - t0;
+        if (te.kind === "aborted") {
+          this.#monitor.request({ method: spec.method, route: spec.route, statusClass: "network", attempt: attempts, durationMs, retry: false });
+          throw this.#aborted(spec, attempts, unknown);
+        }
+        const delay = budget.nextBackoff();
+        const retry = te.kind !== "tls_error" && mayRetry && budget.allows(attempts, delay);
+        this.#monitor.request({ method: spec.method, route: spec.route, statusClass: "network", attempt: attempts, durationMs, retry });
+        if (retry) {
+          this.#monitor.retry({ route: spec.route, reason: te.kind === "timeout" ? "timeout" : "network", delayMs: delay, attempt: attempts });
+          await o.sleep(delay);
+          continue;
+        }
+        throw this.#transportFailure(spec, te, attempts, unknown);
+      }
+
+      const durationMs = performance.now() - t0;
+      const requestId = safeRequestId(res.headers["x-request-id"]);
+      const serverNonce = res.headers["dpop-nonce"];
+      this.#nonces.set(o.origin, spec.role, serverNonce);
+
+      if (res.status >= 200 && res.status < 300) {
+        this.#monitor.request({ method: spec.method, route: spec.route, status: res.status, statusClass: "2xx", attempt: attempts, durationMs, retry: false, requestId });
+        let json: unknown;
+        try {
+          json = res.body === "" ? undefined : JSON.parse(res.body);
+        } catch {
+          json = undefined;
+        }
+        return { status: res.status, headers: res.headers, json, requestId, attempts };
+      }
+
+      const parsed = parseErrorBody(res.body);
+      const www = parseWwwAuthenticate(res.headers["www-authenticate"]);
+      const code = parsed.code ?? www.error;
+      const text = `${parsed.message ?? ""} ${www.description ?? ""}`;
+
+      let reason: RetryReason | undefined;
+      let delay = 0;
+      const isNonceChallenge =
+        serverNonce !== undefined &&
+        (spec.role === "token" ? (res.status === 400 || res.status === 401) && code === "use_dpop_nonce" : res.status === 401 && (www.error === "use_dpop_nonce" || code === "use_dpop_nonce"));
+      if (isNonceChallenge && !used.nonce) {
+        used.nonce = true;
+        reason = "nonce";
+      } else if (spec.role === "resource" && res.status === 401 && (code === "invalid_token" || www.error === "invalid_token") && !used.token && prepared.token) {
+        used.token = true;
+        this.#tokens.invalidate(prepared.token);
+        reason = "token";
+      } else if ((res.status === 400 || res.status === 401) && !used.clock && this.#learnClockSkew(res, code, text)) {
+        used.clock = true;
+        reason = "clock_skew";
+      } else if (isRetryableStatus(res.status)) {
+        delay = res.status === 429 ? parseRetryAfter(res.headers["retry-after"], o.now()) ?? budget.nextBackoff() : budget.nextBackoff();
+        if (budget.allows(attempts, delay)) reason = res.status === 429 ? "429" : "5xx";
+      }
+      // Challenges are definite rejections, but the rule for /v1 POSTs without a key is absolute.
+      const retry = reason !== undefined && mayRetry && budget.allows(reason === "429" || reason === "5xx" ? attempts : 0, delay);
+
+      this.#monitor.request({ method: spec.method, route: spec.route, status: res.status, statusClass: statusClassOf(res.status), attempt: attempts, durationMs, retry, requestId });
+      if (!retry) throw this.#httpFailure(spec, res, parsed, code, attempts, unknown, requestId);
+      this.#monitor.retry({ route: spec.route, reason: reason!, delayMs: delay, attempt: attempts });
+      if (reason === "429") {
+        const remaining = Number(res.headers["x-ratelimit-remaining"]);
+        this.#monitor.rateLimit({ waitMs: delay, ...(Number.isFinite(remaining) ? { remaining } : {}) });
+      }
+      if (delay > 0) await o.sleep(delay);
+    }
+  }
+
+  /**
+   * Learns the server's clock from `Date` when a proof was rejected for its
+   * `iat` (RFC 9449 §11.1 allows servers to bound iat). Returns true when the
+   * offset changed, i.e. a retry has a chance.
+   */
+  #learnClockSkew(res: HttpResponse, code: string | undefined, text: string): boolean {
+    const date = res.headers["date"] ? Date.parse(res.headers["date"]) : NaN;
+    if (Number.isNaN(date)) return false;
+    const localNow = this.#o.now();
+    const skew = date - (localNow + this.#clockOffsetMs);
+    const mentionsIat = /\biat\b/i.test(text);
+    if (!(mentionsIat || (code === "invalid_dpop_proof" && Math.abs(skew) > SKEW_THRESHOLD_MS))) return false;
+    if (code !== undefined && code !== "invalid_dpop_proof" && !mentionsIat) return false;
+    this.#clockOffsetMs = date - localNow;
+    return true;
+  }
+
+  #hint(status: number | undefined, code: string | undefined, text: string, requestId?: string): string | undefined {
+    const n = this.#o.names;
+    if (code === "invalid_client" || (status === 401 && /client/i.test(text) && !/token/i.test(text))) {
+      return `check ${n.clientId} and ${n.clientSecret}; the credential may be revoked or belong to the other environment`;
+    }
+    if (code === "invalid_dpop_proof" || code === "invalid_dpop_key") {
+      if (/regist|jkt|thumbprint|key/i.test(text)) {
+        return `the DPoP key (${n.dpopPrivateKey}) must be the one registered with this credential (this key's thumbprint is ${this.#o.key.thumbprint})`;
+      }
+      return `the DPoP proof was rejected; check the system clock and ${n.dpopAlg}`;
+    }
+    if (status === 401) return `authentication failed; check ${n.clientId}, ${n.clientSecret} and ${n.dpopPrivateKey}`;
+    if (status === 403) return "the credential lacks permission for this operation (role, merchant status, or a sandbox credential against production); check it in the Anton portal";
+    if (status === 404) return `check the webhook id, and that ${n.apiUrl} points at the environment (sandbox vs production) where it exists`;
+    if (status === 429) return `Anton's rate limit (1000 requests/min per merchant) was hit; lower ${n.maxConcurrency} or run pulumi with a lower --parallel`;
+    if (status !== undefined && status >= 500) return `Anton-side failure; retry later${requestId ? ` and quote request id ${requestId} to Anton support` : ""}`;
+    return undefined;
+  }
+
+  #httpFailure(spec: CallSpec, res: HttpResponse, parsed: { message?: string; details?: unknown }, code: string | undefined, attempts: number, unknown: boolean, requestId?: string): AntonApiError {
+    const r = this.#redactor;
+    const safeCode = code && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : `http_${res.status}`;
+    const serverMessage = parsed.message ? `: ${r.redact(parsed.message).slice(0, 300)}` : "";
+    const retried = attempts > 1 ? ` after ${attempts} attempts` : "";
+    return new AntonApiError({
+      message: `Anton API ${spec.method} ${spec.route} failed${retried}: HTTP ${res.status} ${safeCode}${serverMessage}${requestId ? ` [request ${requestId}]` : ""}`,
+      code: safeCode,
+      status: res.status,
+      requestId,
+      retryable: isRetryableStatus(res.status),
+      serverState: unknown ? "unknown" : "unchanged",
+      attempts,
+      hint: this.#hint(res.status, safeCode, parsed.message ?? "", requestId),
+      details: parsed.details === undefined ? undefined : r.redactValue(parsed.details),
+    });
+  }
+
+  #transportFailure(spec: CallSpec, te: TransportError, attempts: number, unknown: boolean): AntonApiError {
+    const what = te.kind === "timeout" ? "timed out" : te.kind === "tls_error" ? "failed TLS verification" : "failed at the network level";
+    const hint =
+      te.kind === "tls_error"
+        ? "the server certificate is not trusted; for a private CA set NODE_EXTRA_CA_CERTS (verification cannot be disabled)"
+        : unknown
+          ? "the request may have been applied; retrying with the same idempotency key is safe"
+          : `check network access to ${this.#o.origin}`;
+    return new AntonApiError({
+      message: `Anton API ${spec.method} ${spec.route} ${what} (${te.errorCode})${attempts > 1 ? ` after ${attempts} attempts` : ""}`,
+      code: te.kind,
+      retryable: te.kind !== "tls_error",
+      serverState: unknown ? "unknown" : "unchanged",
+      attempts,
+      hint,
+      cause: { name: "TransportError", code: te.errorCode, message: te.message },
+    });
+  }
+
+  #aborted(spec: CallSpec, attempts: number, unknown: boolean): AntonApiError {
+    return new AntonApiError({
+      message: `Anton API ${spec.method} ${spec.route} was aborted by the caller`,
+      code: "aborted",
+      serverState: unknown ? "unknown" : "unchanged",
+      attempts,
+    });
+  }
+
+  #reframe(err: AntonApiError, attempts: number): AntonApiError {
+    return new AntonApiError({
+      message: `${err.message.replace(` (${err.hint})`, "")}; an earlier attempt may have been applied`,
+      code: err.code,
+      status: err.status,
+      requestId: err.requestId,
+      retryable: true,
+      serverState: "unknown",
+      attempts,
+      hint: err.hint,
+    });
+  }
+}
+
+function safeRequestId(v: string | undefined): string | undefined {
+  return v && /^[A-Za-z0-9._:-]{1,128}$/.test(v) ? v : undefined;
+}
+
+/** Accepts both the bare object and the older `{data:{...}}` wrapper. */
+function unwrap(json: unknown): Record<string, unknown> | undefined {
+  if (!json || typeof json !== "object" || Array.isArray(json)) return undefined;
+  const o = json as Record<string, unknown>;
+  if (o.data && typeof o.data === "object" && !Array.isArray(o.data) && o.id === undefined && o.secret === undefined) {
+    return o.data as Record<string, unknown>;
+  }
+  return o;
+}
+
+function toWebhook(v: unknown): Webhook | undefined {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o.id !== "string" || typeof o.url !== "string") return undefined;
+  if (!Array.isArray(o.events) || !o.events.every((e) => typeof e === "string")) return undefined;
+  const hook: Webhook = { id: o.id, url: o.url, events: [...(o.events as string[])] };
+  const createdAt = o.created_at ?? o.createdAt;
+  const updatedAt = o.updated_at ?? o.updatedAt;
+  if (typeof createdAt === "string") hook.createdAt = createdAt;
+  if (typeof updatedAt === "string") hook.updatedAt = updatedAt;
+  if (typeof o.status === "string") hook.status = o.status;
+  if (o.metadata && typeof o.metadata === "object" && !Array.isArray(o.metadata)) {
+    const md: Record<string, string> = {};
+    for (const [k, val] of Object.entries(o.metadata)) if (typeof val === "string") md[k] = val;
+    hook.metadata = md;
+  }
+  return hook;
+}

@@ -1,0 +1,29 @@
+/**
+ * Anton API client: OAuth 2.0 client_credentials + DPoP (RFC 9449).
+ * @packageDocumentation
+ */
+export { AntonClient, type RotateResult, type Webhook } from "./client";
+export { AntonApiError, AntonConfigError, type ServerState } from "./errors";
+export {
+  ANTON_ENVIRONMENTS,
+  credentialFingerprint,
+  resolveClientOptions,
+  type AntonClientOptions,
+  type OptionSource,
+  type SourcedField,
+} from "./options";
+export type { DpopAlg } from "./keys";
+export {
+  REQUEST_CHANNEL,
+  RETRY_CHANNEL,
+  TOKEN_CHANNEL,
+  RATE_LIMIT_CHANNEL,
+  type ClientStats,
+  type RequestEvent,
+  type RetryEvent,
+  type TokenEvent,
+  type RateLimitEvent,
+  type RetryReason,
+  type StatusClass,
+} from "./monitoring";
+export { CLIENT_VERSION } from "./version";
