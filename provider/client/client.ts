@@ -49,7 +49,17 @@ const MAX_PAGES = 10_000;
 
 type Role = "token" | "resource";
 
-interface CallSpec {
+/**
+ * Internal escape hatch (not exported from the package index): runs one raw
+ * logical call through the full auth/retry pipeline. Tests use it to exercise
+ * rules that the public methods never trigger (e.g. a /v1 POST without an
+ * Idempotency-Key).
+ * @internal
+ */
+export const INTERNAL_CALL: unique symbol = Symbol("AntonClient.call");
+
+/** @internal */
+export interface CallSpec {
   role: Role;
   method: "GET" | "POST";
   /** Templated route for metrics and messages; never contains ids. */
@@ -61,7 +71,8 @@ interface CallSpec {
   signal?: AbortSignal;
 }
 
-interface CallResult {
+/** @internal */
+export interface CallResult {
   status: number;
   headers: HttpResponse["headers"];
   json: unknown;
@@ -206,6 +217,11 @@ export class AntonClient {
   /** Log-safe view. */
   toJSON(): Record<string, string> {
     return { apiUrl: this.#o.origin, clientId: this.#o.clientId, alg: this.#o.key.alg, thumbprint: this.#o.key.thumbprint };
+  }
+
+  /** @internal */
+  [INTERNAL_CALL](spec: CallSpec): Promise<CallResult> {
+    return this.#call(spec);
   }
 
   [inspect.custom](): string {
