@@ -388,7 +388,9 @@ export class AntonClient {
         used.clock = true;
         reason = "clock_skew";
       } else if (isRetryableStatus(res.status)) {
-        delay = res.status === 429 ? parseRetryAfter(res.headers["retry-after"], o.now()) ?? budget.nextBackoff() : budget.nextBackoff();
+        // Retry-After is authoritative for 429 and, when present, for 503 (RFC 9110 §10.2.3); otherwise back off.
+        const retryAfter = res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers["retry-after"], o.now()) : undefined;
+        delay = retryAfter ?? budget.nextBackoff();
         if (budget.allows(attempts, delay)) reason = res.status === 429 ? "429" : "5xx";
       }
       // Challenges are definite rejections, but the rule for /v1 POSTs without a key is absolute.
