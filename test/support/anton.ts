@@ -1,0 +1,58 @@
+/** Starts the emulator and exposes its demo credentials in the shapes the provider reads. */
+import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator";
+
+export interface AntonFixture {
+  emulator: Emulator;
+  /** Fully qualified stack config, as the engine sends it to Configure. */
+  config: Record<string, string>;
+  /** The same credentials as environment variables. */
+  env: Record<string, string>;
+  configGetter: { get(key: string): string | undefined; require(key: string): string };
+}
+
+export async function startAnton(options: EmulatorOptions = {}): Promise<AntonFixture> {
+  const emulator = await startEmulator({ keyFile: false, ...options });
+  const { clientId, clientSecret, dpopPrivateKeyPem } = emulator.credentials;
+  const config = {
+    "anton:apiUrl": emulator.url,
+    "anton:clientId": clientId,
+    "anton:clientSecret": clientSecret,
+    "anton:dpopPrivateKey": dpopPrivateKeyPem,
+  };
+  const env = {
+    ANTON_API_URL: emulator.url,
+    ANTON_CLIENT_ID: clientId,
+    ANTON_CLIENT_SECRET: clientSecret,
+    ANTON_DPOP_PRIVATE_KEY: dpopPrivateKeyPem,
+  };
+  const configGetter = {
+    get: (key: string) => (config as Record<string, string>)[key],
+    require: (key: string) => {
+      const value = (config as Record<string, string>)[key];
+      if (value === undefined) throw new Error(`missing config ${key}`);
+      return value;
+    },
+  };
+  return { emulator, config, env, configGetter };
+}
+
+/** A config getter over a plain map. */
+export function configOf(map: Record<string, string | undefined>) {
+  return {
+    get: (key: string) => map[key],
+    require: (key: string) => {
+      const value = map[key];
+      if (value === undefined) throw new Error(`missing config ${key}`);
+      return value;
+    },
+  };
+}
+
+export const ROTATE = "POST /v1/webhooks/:id/secret/rotate";
+export const GET_SECRET = "GET /v1/webhooks/:id/secret";
+export const TOKEN = "POST /oauth/token";
+
+/** Requests to /v1 routes plus token mints: everything that crossed the network. */
+export function totalRequests(emulator: Emulator): number {
+  return emulator.state.requests.total;
+}
