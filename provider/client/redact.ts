@@ -18,6 +18,8 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*)?/g, REPLACEMENT],
   // Credentials after an auth scheme, as in an echoed Authorization header.
   [/\b(DPoP|Bearer|Basic)(?:\s+|%20|\+)[A-Za-z0-9._~+/=%-]{16,}/gi, `$1 ${REPLACEMENT}`],
+  // A token in a key/value echo (`access_token":"…"`, `token=…`), e.g. a server quoting one it issued.
+  [/\b((?:access_|refresh_|id_)?token["']?\s*[:=]\s*["']?)[^\s"',;&]{8,}/gi, `$1${REPLACEMENT}`],
   // A JWK private member that slipped into a string (e.g. `"d":"..."`).
   [/("d"\s*:\s*")[^"]*"/g, `$1${REPLACEMENT}"`],
 ];

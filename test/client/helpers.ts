@@ -42,22 +42,27 @@ export function replyToken(pool: ReturnType<MockAgent["get"]>, token = "tok_" + 
     .times(times);
 }
 
-/** Captures everything written to stdout/stderr while `fn` runs. */
+/** Captures everything written to stdout/stderr or the console while `fn` runs (vitest intercepts console separately). */
 export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result: T; output: string }> {
   let output = "";
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
+  const { format } = await import("node:util");
+  const out = process.stdout.write;
+  const err = process.stderr.write;
+  const methods = ["log", "error", "warn", "info", "debug"] as const;
+  const saved = methods.map((m) => console[m]);
   const grab = (chunk: unknown) => {
     output += String(chunk);
     return true;
   };
   process.stdout.write = grab as typeof process.stdout.write;
   process.stderr.write = grab as typeof process.stderr.write;
+  for (const m of methods) console[m] = (...args: unknown[]) => void (output += format(...args) + "\n");
   try {
     const result = await fn();
     return { result, output };
   } finally {
     process.stdout.write = out;
     process.stderr.write = err;
+    methods.forEach((m, i) => (console[m] = saved[i]!));
   }
 }
