@@ -46,6 +46,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Clock differences above this are treated as skew when a proof is rejected. */
 const SKEW_THRESHOLD_MS = 30_000;
 const MAX_PAGES = 10_000;
+/** 409 codes meaning "a request with this Idempotency-Key is still being processed". */
+const IN_PROGRESS_CODES = new Set(["idempotency_key_in_use", "idempotency_in_progress", "request_in_progress"]);
 
 type Role = "token" | "resource";
 
@@ -387,6 +389,10 @@ export class AntonClient {
       } else if ((res.status === 400 || res.status === 401) && !used.clock && this.#learnClockSkew(res, code, text)) {
         used.clock = true;
         reason = "clock_skew";
+      } else if (res.status === 409 && spec.idempotencyKey !== undefined && code !== undefined && IN_PROGRESS_CODES.has(code)) {
+        // The original request with this key is still running; waiting then retrying yields its stored response.
+        delay = parseRetryAfter(res.headers["retry-after"], o.now()) ?? budget.nextBackoff();
+        if (budget.allows(attempts, delay)) reason = "in_progress";
       } else if (isRetryableStatus(res.status)) {
         // Retry-After is authoritative for 429 and, when present, for 503 (RFC 9110 §10.2.3); otherwise back off.
         const retryAfter = res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers["retry-after"], o.now()) : undefined;
@@ -394,7 +400,8 @@ export class AntonClient {
         if (budget.allows(attempts, delay)) reason = res.status === 429 ? "429" : "5xx";
       }
       // Challenges are definite rejections, but the rule for /v1 POSTs without a key is absolute.
-      const retry = reason !== undefined && mayRetry && budget.allows(reason === "429" || reason === "5xx" ? attempts : 0, delay);
+      const budgeted = reason === "429" || reason === "5xx" || reason === "in_progress";
+      const retry = reason !== undefined && mayRetry && budget.allows(budgeted ? attempts : 0, delay);
 
       this.#monitor.request({ method: spec.method, route: spec.route, status: res.status, statusClass: statusClassOf(res.status), attempt: attempts, durationMs, retry, requestId });
       if (!retry) throw this.#httpFailure(spec, res, parsed, code, attempts, unknown, requestId);
@@ -453,7 +460,7 @@ export class AntonClient {
       code: safeCode,
       status: res.status,
       requestId,
-      retryable: isRetryableStatus(res.status),
+      retryable: isRetryableStatus(res.status) || (res.status === 409 && IN_PROGRESS_CODES.has(safeCode)),
       serverState: unknown ? "unknown" : "unchanged",
       attempts,
       hint: this.#hint(res.status, safeCode, parsed.message ?? "", requestId),

@@ -33,7 +33,7 @@ export interface RequestEvent {
 }
 
 /** Why a retry happens. */
-export type RetryReason = "429" | "5xx" | "network" | "timeout" | "nonce" | "token" | "clock_skew";
+export type RetryReason = "429" | "5xx" | "network" | "timeout" | "nonce" | "token" | "clock_skew" | "in_progress";
 
 /** Payload of {@link RETRY_CHANNEL}. */
 export interface RetryEvent {

@@ -2,7 +2,11 @@
  * The client against the real emulator over HTTP on 127.0.0.1. Sleeps are
  * faked (recorded) so retry delays are asserted without waiting.
  */
+import { execFileSync } from "node:child_process";
 import diagnostics_channel from "node:diagnostics_channel";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AntonApiError, AntonClient, RATE_LIMIT_CHANNEL, REQUEST_CHANNEL, RETRY_CHANNEL, TOKEN_CHANNEL, type AntonClientOptions } from "../../provider/client";
 import { INTERNAL_CALL } from "../../provider/client/client";
@@ -361,5 +365,53 @@ describe("pagination, errors, concurrency, monitoring", () => {
     ]);
     expect(JSON.stringify(req.events)).not.toContain(hook.id);
     expect(client.stats).toMatchObject({ requests: 3, byStatusClass: { "2xx": 2, "4xx": 0, "5xx": 1, network: 0 }, retries: 1, tokensMinted: 1 });
+  });
+});
+
+describe("in-progress idempotency, abort and TLS", () => {
+  it("waits out a 409 idempotency_key_in_use and gets the rotation", async () => {
+    const { emu, client, sleeps } = await setup();
+    const hook = emu.createWebhook();
+    emu.faults.failNext(1, 409, { route: ROTATE, code: "idempotency_key_in_use" });
+    const r = await client.rotateWebhookSecret(hook.id);
+    expect(r.secret).toBe(emu.state.currentSecret(hook.id));
+    expect(r.attempts).toBe(2);
+    expect(sleeps).toHaveLength(1);
+    expect(emu.state.rotations(hook.id)).toBe(1);
+  });
+
+  it("an aborted rotation reports serverState unknown once the request was sent", async () => {
+    const { emu, client } = await setup();
+    const hook = emu.createWebhook();
+    await client.getWebhookSecret(hook.id); // token first, so the abort hits the rotation itself
+    emu.faults.delay(5000, 1, { route: ROTATE });
+    const ac = new AbortController();
+    const p = client.rotateWebhookSecret(hook.id, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    const err = await rejection(p);
+    expect(err).toMatchObject({ code: "aborted", serverState: "unknown", attempts: 1 });
+    const pre = new AbortController();
+    pre.abort();
+    expect(await rejection(client.rotateWebhookSecret(hook.id, { signal: pre.signal }))).toMatchObject({ code: "aborted", serverState: "unchanged", attempts: 0 });
+  });
+
+  const hasOpenssl = (() => {
+    try {
+      execFileSync("openssl", ["version"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!hasOpenssl)("refuses an untrusted certificate with tls_error, without retrying", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "anton-tls-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem")], { stdio: "ignore" });
+    const { emu, client, sleeps } = await setup({ tls: { key: readFileSync(join(dir, "k.pem")), cert: readFileSync(join(dir, "c.pem")) } });
+    expect(emu.url).toMatch(/^https:/);
+    const err = await rejection(client.getWebhookSecret("wbh_abc"));
+    expect(err).toMatchObject({ code: "tls_error", retryable: false, attempts: 1 });
+    expect(err.hint).toMatch(/NODE_EXTRA_CA_CERTS/);
+    expect(sleeps).toEqual([]);
+    expect(emu.state.requests.total).toBe(0);
   });
 });
