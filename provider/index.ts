@@ -7,7 +7,36 @@ export { AntonWebhookSecret, type AntonWebhookSecretArgs } from "./resource/webh
 export { parseDuration } from "./resource/duration";
 
 /** Package version, also sent in the client's User-Agent. */
-export const VERSION = "0.1.0";
+export { CLIENT_VERSION as VERSION } from "./client";
+
+export {
+  AntonClient,
+  AntonApiError,
+  AntonConfigError,
+  ANTON_ENVIRONMENTS,
+  credentialFingerprint,
+  resolveClientOptions,
+  REQUEST_CHANNEL,
+  RETRY_CHANNEL,
+  TOKEN_CHANNEL,
+  RATE_LIMIT_CHANNEL,
+} from "./client";
+export type {
+  AntonClientOptions,
+  RotateResult,
+  Webhook,
+  ServerState,
+  DpopAlg,
+  OptionSource,
+  SourcedField,
+  ClientStats,
+  RequestEvent,
+  RetryEvent,
+  TokenEvent,
+  RateLimitEvent,
+  RetryReason,
+  StatusClass,
+} from "./client";
 
 export {
   verifyWebhookSignature,
