@@ -42,7 +42,7 @@ async function plugin(env: NodeJS.ProcessEnv = {}): Promise<Plugin> {
 
 const routes = () => ({ ...anton.emulator.state.requests.byRoute });
 const requestsSince = (before: Record<string, number>) =>
-  Object.fromEntries(Object.entries(routes()).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
+  Object.fromEntries(Object.entries(routes() as Record<string, number>).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
 
 /** `pulumi up` of a new resource: Check(olds={}), then Create. */
 async function up(p: Plugin, name: string, args: Props, text = providerText) {
