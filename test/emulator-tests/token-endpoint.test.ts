@@ -87,7 +87,7 @@ describe("POST /oauth/token", () => {
     const htu = `${emu.url}/oauth/token`;
     const claims = { htm: "POST", htu, iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID() };
     const hs = await new SignJWT(claims)
-      .setProtectedHeader({ alg: "HS256", typ: "dpop+jwt", jwk: { kty: "oct", k: "c2VjcmV0" } })
+      .setProtectedHeader({ alg: "HS256", typ: "dpop+jwt", jwk: { kty: "oct", k: "c2VjcmV0" } as any })
       .sign(new TextEncoder().encode("secret-secret-secret-secret-1234"));
     expectProofRejected(await merchant.tokenRequest(hs), /alg/);
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
