@@ -270,10 +270,17 @@ export class EmulatorApp {
   private async idempotent(name: RouteName, id: string | undefined, merchantId: string, ctx: RequestContext): Promise<Reply> {
     const { deps } = this;
     const key = ctx.headers["idempotency-key"];
-    if (ctx.method !== "POST") return deps.resource(name, merchantId, id, ctx);
+    const perform = async (): Promise<Reply> => {
+      if (ctx.plan.stallMs) {
+        deps.faults.count("stall");
+        await this.sleep(ctx.plan.stallMs);
+      }
+      return deps.resource(name, merchantId, id, ctx);
+    };
+    if (ctx.method !== "POST") return perform();
     if (key === undefined) {
       if (name === "webhooks.create") throw new ApiError(400, "missing_idempotency_key", "Idempotency-Key header is required for this request");
-      return deps.resource(name, merchantId, id, ctx);
+      return perform();
     }
     if (typeof key !== "string" || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
       throw new ApiError(400, "invalid_request", "Idempotency-Key must be 1-255 visible ASCII characters");
@@ -288,7 +295,7 @@ export class EmulatorApp {
         throw new ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with a different request");
     }
     try {
-      const reply = await deps.resource(name, merchantId, id, ctx);
+      const reply = await perform();
       begin.complete({ status: reply.status, body: reply.body });
       return reply;
     } catch (err) {

@@ -34,6 +34,11 @@ export interface FaultController {
   dropAfterCommit(n: number, opts?: { route?: RouteMatcher }): void;
   /** Hold the next `n` matching responses for `ms` after the work is done (default: until `clear()`). */
   delay(ms: number, n?: number, opts?: { route?: RouteMatcher }): void;
+  /**
+   * Hold the next `n` matching requests for `ms` BEFORE performing them: a POST's Idempotency-Key stays
+   * in flight meanwhile, so a retry with the same key gets 409 `idempotency_key_in_use`.
+   */
+  stall(ms: number, n?: number, opts?: { route?: RouteMatcher }): void;
   /** Require RFC 9449 server nonces on the token endpoint and on /v1. */
   requireNonce(on: boolean): void;
   /** Skew the server clock used for iat checks and the Date header. */
@@ -58,6 +63,8 @@ export interface FaultPlan {
   fail?: { status: number; code: string; message: string; retryAfterSeconds?: number; kind: string };
   drop: boolean;
   delayMs: number;
+  /** Wait before performing the request (see {@link FaultController.stall}). */
+  stallMs?: number;
   nonce: boolean;
   expireToken: boolean;
   skewSeconds: number;
@@ -103,6 +110,7 @@ export class Faults implements FaultController {
   private failures: Array<Scoped & { status: number; retryAfterSeconds?: number; code?: string; message?: string }> = [];
   private drops: Scoped[] = [];
   private delays: Array<Scoped & { ms: number }> = [];
+  private stalls: Array<Scoped & { ms: number }> = [];
   private chaos?: { rate: number; next: () => number; kinds: ChaosKind[]; slowMs: number; skewSeconds: number };
 
   constructor(
@@ -120,6 +128,10 @@ export class Faults implements FaultController {
 
   delay(ms: number, n?: number, opts: { route?: RouteMatcher } = {}): void {
     this.delays.push({ remaining: n === undefined ? Infinity : positive(n), ms: Math.max(0, ms), route: opts.route });
+  }
+
+  stall(ms: number, n?: number, opts: { route?: RouteMatcher } = {}): void {
+    this.stalls.push({ remaining: n === undefined ? Infinity : positive(n), ms: Math.max(0, ms), route: opts.route });
   }
 
   requireNonce(on: boolean): void {
@@ -154,6 +166,7 @@ export class Faults implements FaultController {
     this.failures = [];
     this.drops = [];
     this.delays = [];
+    this.stalls = [];
     this.chaos = undefined;
     this.nonceRequired = false;
     this.offsetSeconds = 0;
@@ -185,6 +198,8 @@ export class Faults implements FaultController {
     }
     const delayed = take(this.delays, routeKey, label);
     if (delayed) plan.delayMs = delayed.ms;
+    const stalled = take(this.stalls, routeKey, label);
+    if (stalled) plan.stallMs = stalled.ms;
 
     if (chaosEligible && this.chaos) {
       // Always draw twice per request so the sequence of faults depends only on the seed and request order.
