@@ -62,6 +62,8 @@ function apply(faults: Faults, body: Record<string, unknown>): void {
       return faults.dropAfterCommit(num("n", 1), { route });
     case "delay":
       return faults.delay(num("ms"), optional("n"), { route });
+    case "stall":
+      return faults.stall(num("ms"), optional("n"), { route });
     case "requireNonce":
       return faults.requireNonce(body.on !== false);
     case "clockOffset":
