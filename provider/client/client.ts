@@ -45,6 +45,8 @@ const WEBHOOK_ID = /^wbh_[A-Za-z0-9]+$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Clock differences above this are treated as skew when a proof is rejected. */
 const SKEW_THRESHOLD_MS = 30_000;
+/** Clock corrections per call: a second one covers a first learned from an outlier Date header. */
+const MAX_CLOCK_FIXES = 2;
 const MAX_PAGES = 10_000;
 /** 409 codes meaning "a request with this Idempotency-Key is still being processed". */
 const IN_PROGRESS_CODES = new Set(["idempotency_key_in_use", "idempotency_in_progress", "request_in_progress"]);
@@ -260,8 +262,8 @@ export class AntonClient {
     });
   }
 
-  #iat(): number {
-    return Math.floor((this.#o.now() + this.#clockOffsetMs) / 1000);
+  #iat(offsetMs: number): number {
+    return Math.floor((this.#o.now() + offsetMs) / 1000);
   }
 
   async #mint(): Promise<AccessToken> {
@@ -280,17 +282,17 @@ export class AntonClient {
     return { value: b.access_token, expiresIn };
   }
 
-  async #headersFor(spec: CallSpec, htu: string): Promise<{ headers: Record<string, string>; token?: string }> {
+  async #headersFor(spec: CallSpec, htu: string, offsetMs: () => number): Promise<{ headers: Record<string, string>; token?: string }> {
     const nonce = this.#nonces.get(this.#o.origin, spec.role);
     if (spec.role === "token") {
-      const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(), nonce });
+      const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce });
       this.#redactor.remember(proof);
       return {
         headers: { authorization: `Basic ${this.#basic}`, "content-type": "application/x-www-form-urlencoded", dpop: proof },
       };
     }
     const token = await this.#tokens.get();
-    const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(), nonce, accessToken: token });
+    const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce, accessToken: token });
     this.#redactor.remember(proof);
     const headers: Record<string, string> = { authorization: `DPoP ${token}`, dpop: proof };
     if (spec.idempotencyKey) headers["idempotency-key"] = spec.idempotencyKey;
@@ -308,7 +310,12 @@ export class AntonClient {
     const budget = new RetryBudget(o.retry, o.now);
     const mayRetry = spec.role === "token" || spec.method === "GET" || spec.idempotencyKey !== undefined;
     const htu = htuFor(o.origin, spec.path);
-    const used = { nonce: false, token: false, clock: false };
+    const used = { nonce: false, token: false };
+    // A clock correction stays local to this call until a request signed with it succeeds, so one odd
+    // Date header (a proxy, a misbehaving node) cannot skew every other call in the process.
+    let offsetMs = 0;
+    let learnedOffset = false;
+    let clockFixes = 0;
     let attempts = 0;
     let unknown = false;
 
@@ -317,7 +324,8 @@ export class AntonClient {
       if (spec.signal?.aborted) throw this.#aborted(spec, attempts, unknown);
       let prepared: { headers: Record<string, string>; token?: string };
       try {
-        prepared = await this.#headersFor(spec, htu);
+        // Read the shared offset late: a token mint inside this step may just have learned it.
+        prepared = await this.#headersFor(spec, htu, () => (learnedOffset ? offsetMs : this.#clockOffsetMs));
       } catch (err) {
         // A token-mint failure during a retry must not hide that an earlier attempt may have been applied.
         if (err instanceof AntonApiError && unknown) throw this.#reframe(err, attempts);
@@ -359,6 +367,7 @@ export class AntonClient {
       this.#nonces.set(o.origin, spec.role, serverNonce);
 
       if (res.status >= 200 && res.status < 300) {
+        if (learnedOffset) this.#clockOffsetMs = offsetMs;
         this.#monitor.request({ method: spec.method, route: spec.route, status: res.status, statusClass: "2xx", attempt: attempts, durationMs, retry: false, requestId });
         let json: unknown;
         try {
@@ -375,6 +384,7 @@ export class AntonClient {
       const text = `${parsed.message ?? ""} ${www.description ?? ""}`;
 
       let reason: RetryReason | undefined;
+      let learned: number | undefined;
       let delay = 0;
       const isNonceChallenge =
         serverNonce !== undefined &&
@@ -386,8 +396,10 @@ export class AntonClient {
         used.token = true;
         this.#tokens.invalidate(prepared.token);
         reason = "token";
-      } else if ((res.status === 400 || res.status === 401) && !used.clock && this.#learnClockSkew(res, code, text)) {
-        used.clock = true;
+      } else if ((res.status === 400 || res.status === 401) && clockFixes < MAX_CLOCK_FIXES && (learned = this.#serverOffset(res, code, text, learnedOffset ? offsetMs : this.#clockOffsetMs)) !== undefined) {
+        offsetMs = learned;
+        learnedOffset = true;
+        clockFixes += 1;
         reason = "clock_skew";
       } else if (res.status === 409 && spec.idempotencyKey !== undefined && code !== undefined && IN_PROGRESS_CODES.has(code)) {
         // The original request with this key is still running; waiting then retrying yields its stored response.
@@ -415,20 +427,22 @@ export class AntonClient {
   }
 
   /**
-   * Learns the server's clock from `Date` when a proof was rejected for its
-   * `iat` (RFC 9449 §11.1 allows servers to bound iat). Returns true when the
-   * offset changed, i.e. a retry has a chance.
+   * The server's clock offset, from `Date`, when a proof was rejected for its
+   * `iat` (RFC 9449 §11.1 allows servers to bound iat); undefined when the
+   * rejection is not about time or the offset would not change, i.e. a retry
+   * has no chance.
    */
-  #learnClockSkew(res: HttpResponse, code: string | undefined, text: string): boolean {
+  #serverOffset(res: HttpResponse, code: string | undefined, text: string, currentMs: number): number | undefined {
     const date = res.headers["date"] ? Date.parse(res.headers["date"]) : NaN;
-    if (Number.isNaN(date)) return false;
+    if (Number.isNaN(date)) return undefined;
     const localNow = this.#o.now();
-    const skew = date - (localNow + this.#clockOffsetMs);
+    const skew = date - (localNow + currentMs);
     const mentionsIat = /\biat\b/i.test(text);
-    if (!(mentionsIat || (code === "invalid_dpop_proof" && Math.abs(skew) > SKEW_THRESHOLD_MS))) return false;
-    if (code !== undefined && code !== "invalid_dpop_proof" && !mentionsIat) return false;
-    this.#clockOffsetMs = date - localNow;
-    return true;
+    if (!(mentionsIat || (code === "invalid_dpop_proof" && Math.abs(skew) > SKEW_THRESHOLD_MS))) return undefined;
+    if (code !== undefined && code !== "invalid_dpop_proof" && !mentionsIat) return undefined;
+    // Date has one-second resolution: a smaller move cannot fix a rejected iat.
+    if (Math.abs(skew) < 1_000) return undefined;
+    return date - localNow;
   }
 
   #hint(status: number | undefined, code: string | undefined, text: string, requestId?: string): string | undefined {
