@@ -148,7 +148,7 @@ export async function runChaos(emulator: Emulator, config: Record<string, string
         try {
           const read = await provider.read!(prior.id, prior.props);
           if (read.props?.secret !== emulator.state.currentSecret(webhookId)) break;
-          return { id: read.id, props: read.props as WebhookSecretOutputs };
+          return { id: read.id || prior.id, props: read.props as WebhookSecretOutputs };
         } catch (readErr) {
           opts.onError?.(readErr);
         }
