@@ -3,7 +3,7 @@
  * create) against an emulator that injects faults at random, with a bookkeeping of
  * what the server did for each one. Shared by the chaos test and the monitoring test.
  */
-import { AntonApiError, AntonClient, resolveClientOptions } from "../../provider/client";
+import { AntonApiError, AntonClient, resolveClientOptions, type ClientStats } from "../../provider/client";
 import type { ConfigSnapshot } from "../../provider/resource/clients";
 import { createWebhookSecretProvider, fingerprintOf } from "../../provider/resource/lifecycle";
 import type { WebhookSecretOutputs } from "../../provider/resource/inputs";
@@ -37,6 +37,8 @@ export interface ChaosFigures {
   failureCodes: Record<string, number>;
   /** Anything thrown that was not an AntonApiError (must be empty). */
   foreignErrors: string[];
+  /** The client's own counters at the end of the run. */
+  clientStats?: ClientStats;
 }
 
 export interface ChaosOptions {
@@ -48,6 +50,8 @@ export interface ChaosOptions {
   warnings?: string[];
   /** Called with every error a rotation or refresh throws (for leak scans). */
   onError?: (err: unknown) => void;
+  /** Called after every logical rotation with the server's current and previous secret of that webhook (leak canaries). */
+  onServerSecrets?: (secrets: string[]) => void;
 }
 
 /** Runs the chaos scenario; rotations of one webhook run in sequence, webhooks run concurrently. */
@@ -57,7 +61,7 @@ export async function runChaos(emulator: Emulator, config: Record<string, string
   const clientFactory = (cfg: ConfigSnapshot, env: NodeJS.ProcessEnv) =>
     (client ??= new AntonClient({
       ...resolveClientOptions({ config: (k) => cfg[k as keyof ConfigSnapshot], env }),
-      // A response slower than this is a "slow" fault: the emulator holds those for 400 ms.
+      // Slow faults hold responses 1.5 s; undici fires sub-second timeouts on a ~0.5 s tick, so 250 ms means 250-750 ms.
       timeouts: { connectMs: 2_000, headersMs: 250, bodyMs: 250 },
       retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 5 },
       // Retry-After and backoff waits are recorded, not slept: the figures, not the wall clock, are under test.
@@ -90,7 +94,7 @@ export async function runChaos(emulator: Emulator, config: Record<string, string
   const hooks = Array.from({ length: opts.webhooks }, () => emulator.createWebhook());
   const perHook = Math.floor(opts.rotations / opts.webhooks);
   const requestsBefore = emulator.state.requests.total;
-  emulator.faults.random({ rate: opts.rate, seed: opts.seed, slowMs: 400, skewSeconds: 300 });
+  emulator.faults.random({ rate: opts.rate, seed: opts.seed, slowMs: 1_500, skewSeconds: 300 });
 
   const diagnostics = await import("node:diagnostics_channel");
   const onRetry = (m: unknown) => {
@@ -112,6 +116,7 @@ export async function runChaos(emulator: Emulator, config: Record<string, string
     emulator.faults.clear();
   }
   figures.retries = client?.stats.retries ?? 0;
+  if (client) figures.clientStats = structuredClone(client.stats);
   figures.requestsAtServer = emulator.state.requests.total - requestsBefore;
   figures.faultsInjected = { ...emulator.faults.injected };
   await client?.close();
@@ -122,39 +127,48 @@ export async function runChaos(emulator: Emulator, config: Record<string, string
     if (checked.failures?.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
     const before = emulator.state.rotations(webhookId);
     try {
-      const created = await provider.create!(checked.inputs);
-      const delta = emulator.state.rotations(webhookId) - before;
-      figures.successes += 1;
-      if (delta > 1) figures.doubleRotations += 1;
-      if (delta === 0) figures.missingRotations += 1;
-      if (created.outs.secret !== emulator.state.currentSecret(webhookId)) figures.lostSecrets += 1;
-      return { id: created.id, props: created.outs as WebhookSecretOutputs };
-    } catch (err) {
-      opts.onError?.(err);
-      const delta = emulator.state.rotations(webhookId) - before;
-      figures.failures += 1;
-      if (delta > 1) figures.doubleRotations += 1;
-      if (delta === 1) figures.failuresCommitted += 1;
-      if (!(err instanceof AntonApiError)) {
-        figures.foreignErrors.push(String((err as Error)?.name ?? typeof err));
-      } else {
-        figures.failureCodes[err.code] = (figures.failureCodes[err.code] ?? 0) + 1;
-        if (err.serverState === "unknown") figures.failuresStateUnknown += 1;
-        else if (delta !== 0) figures.wrongServerState += 1;
-      }
-      // `pulumi refresh`: the read of the prior state must record the server's secret.
-      for (let attempt = 1; attempt <= 5; attempt++) {
-        figures.refreshReads += 1;
-        try {
-          const read = await provider.read!(prior.id, prior.props);
-          if (read.props?.secret !== emulator.state.currentSecret(webhookId)) break;
-          return { id: read.id || prior.id, props: read.props as WebhookSecretOutputs };
-        } catch (readErr) {
-          opts.onError?.(readErr);
+      return await attempt();
+    } finally {
+      const { currentSecret, previousSecret } = emulator.state;
+      opts.onServerSecrets?.([currentSecret(webhookId), previousSecret(webhookId)].filter((x): x is string => !!x));
+    }
+
+    async function attempt() {
+      try {
+        const created = await provider.create!(checked.inputs);
+        const delta = emulator.state.rotations(webhookId) - before;
+        figures.successes += 1;
+        if (delta > 1) figures.doubleRotations += 1;
+        if (delta === 0) figures.missingRotations += 1;
+        if (created.outs.secret !== emulator.state.currentSecret(webhookId)) figures.lostSecrets += 1;
+        return { id: created.id, props: created.outs as WebhookSecretOutputs };
+      } catch (err) {
+        opts.onError?.(err);
+        const delta = emulator.state.rotations(webhookId) - before;
+        figures.failures += 1;
+        if (delta > 1) figures.doubleRotations += 1;
+        if (delta === 1) figures.failuresCommitted += 1;
+        if (!(err instanceof AntonApiError)) {
+          figures.foreignErrors.push(String((err as Error)?.name ?? typeof err));
+        } else {
+          figures.failureCodes[err.code] = (figures.failureCodes[err.code] ?? 0) + 1;
+          if (err.serverState === "unknown") figures.failuresStateUnknown += 1;
+          else if (delta !== 0) figures.wrongServerState += 1;
         }
+        // `pulumi refresh`: the read of the prior state must record the server's secret.
+        for (let attempt = 1; attempt <= 5; attempt++) {
+          figures.refreshReads += 1;
+          try {
+            const read = await provider.read!(prior.id, prior.props);
+            if (read.props?.secret !== emulator.state.currentSecret(webhookId)) break;
+            return { id: read.id || prior.id, props: read.props as WebhookSecretOutputs };
+          } catch (readErr) {
+            opts.onError?.(readErr);
+          }
+        }
+        figures.lostSecrets += 1;
+        return prior;
       }
-      figures.lostSecrets += 1;
-      return prior;
     }
   }
 }
