@@ -129,8 +129,8 @@ export async function runChaos(emulator: Emulator, config: Record<string, string
     try {
       return await attempt();
     } finally {
-      const { currentSecret, previousSecret } = emulator.state;
-      opts.onServerSecrets?.([currentSecret(webhookId), previousSecret(webhookId)].filter((x): x is string => !!x));
+      const { state } = emulator;
+      opts.onServerSecrets?.([state.currentSecret(webhookId), state.previousSecret(webhookId)].filter((x): x is string => !!x));
     }
 
     async function attempt() {
