@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setup, http, Merchant } from "./harness";
-import { freshKey } from "./proof";
+import { createHash } from "node:crypto";
+import { ath, freshKey } from "./proof";
 import type { Emulator, EmulatorWebhook } from "../emulator";
 
 let emu: Emulator;
@@ -57,6 +58,15 @@ describe("/v1 authentication", () => {
     expectProofRejected(await merchant.call("GET", secretPath(), { proof: { claims: { ath: undefined } } }), /ath is missing/));
   it("rejects a wrong ath", async () =>
     expectProofRejected(await merchant.call("GET", secretPath(), { proof: { token: "another-token" } }), /ath does not match/));
+  it("rejects an ath in standard base64 with padding (only base64url is correct)", async () => {
+    const standard = createHash("sha256").update(merchant.token!).digest("base64");
+    expect(standard).toMatch(/[+/=]/); // otherwise the two encodings coincide and the test proves nothing
+    expectProofRejected(await merchant.call("GET", secretPath(), { proof: { claims: { ath: standard } } }), /ath does not match/);
+  });
+  it("rejects an ath with trailing characters", async () =>
+    expectProofRejected(await merchant.call("GET", secretPath(), { proof: { claims: { ath: `${ath(merchant.token!)}AA` } } }), /ath does not match/));
+  it("rejects a future iat", async () =>
+    expectProofRejected(await merchant.call("GET", secretPath(), { proof: { iat: Math.floor(Date.now() / 1000) + 66 } }), /iat is out of range/));
   it("rejects a proof from a key other than the token's binding", async () =>
     expectProofRejected(await merchant.call("GET", secretPath(), { proof: { key: freshKey() } }), /binding/));
   it("rejects a wrong typ", async () => expectProofRejected(await merchant.call("GET", secretPath(), { proof: { typ: "jwt" } }), /typ/));

@@ -147,8 +147,10 @@ export class DpopVerifier {
       return;
     }
     if (typeof payload.ath !== "string") throw new ProofError("invalid", "DPoP proof ath is missing");
-    const expected = createHash("sha256").update(ctx.accessToken).digest();
-    const actual = Buffer.from(payload.ath, "base64url");
+    // Compare the encoded strings: Buffer's base64url decoder also accepts the standard alphabet, padding
+    // and trailing junk, which would let a client with a wrong encoding pass here and fail against Anton.
+    const expected = Buffer.from(createHash("sha256").update(ctx.accessToken).digest("base64url"));
+    const actual = Buffer.from(payload.ath);
     if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
       throw new ProofError("invalid", "DPoP proof ath does not match the access token");
     }
