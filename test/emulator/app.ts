@@ -212,7 +212,7 @@ export class EmulatorApp {
     if (!record) throw invalidToken("access token is invalid");
     if (ctx.plan.expireToken) {
       deps.faults.count("token-expiry");
-      deps.tokens.expire(token);
+      deps.tokens.expire(token, nowMs);
     }
     if (record.expiresAt <= nowMs) throw invalidToken("access token has expired");
 

@@ -84,7 +84,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clients = new ClientRegistry();
   const tokens = new TokenStore();
   const store = new WebhookStore();
-  const faults = new Faults({ expireTokens: () => tokens.expireAll(), setGrace: (s) => (grace.value = s) });
+  const faults = new Faults({ expireTokens: () => tokens.expireAll(now()), setGrace: (s) => (grace.value = s) });
   const counters = new Counters(store, faults);
   const rateLimit = options.rateLimit === undefined ? { limit: 1000, windowMs: 60_000 } : options.rateLimit;
   const aborter = new AbortController();

@@ -24,13 +24,17 @@ export class TokenStore {
     return this.tokens.get(token);
   }
 
-  expire(token: string): void {
+  /**
+   * Forced expiry stamps "now" rather than 0: the sweep keeps expired tokens for an hour after their
+   * expiry, and a 0 would let the next sweep forget them, turning "expired" into "unknown".
+   */
+  expire(token: string, nowMs: number): void {
     const record = this.tokens.get(token);
-    if (record) record.expiresAt = 0;
+    if (record) record.expiresAt = Math.min(record.expiresAt, nowMs);
   }
 
-  expireAll(): void {
-    for (const record of this.tokens.values()) record.expiresAt = 0;
+  expireAll(nowMs: number): void {
+    for (const record of this.tokens.values()) record.expiresAt = Math.min(record.expiresAt, nowMs);
   }
 
   private sweep(nowMs: number): void {
