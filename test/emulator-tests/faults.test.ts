@@ -24,9 +24,12 @@ describe("fault injection", () => {
       expect(res.headers["retry-after"]).toBe("1");
     }
     expect(emu.state.rotations(hook.id)).toBe(0);
-    expect((await merchant.call("POST", `/v1/webhooks/${hook.id}/secret/rotate`)).status).toBe(200);
+    const ok = await merchant.call("POST", `/v1/webhooks/${hook.id}/secret/rotate`);
+    expect(ok.status).toBe(200);
     expect(emu.state.rotations(hook.id)).toBe(1);
     expect(emu.faults.injected["status-503"]).toBe(2);
+    // Injected failures report the window but do not use it up: only the real rotate was counted.
+    expect(ok.headers["x-ratelimit-remaining"]).toBe("999");
   });
 
   it("failNext matches only its route (regexp too) and supports custom 4xx", async () => {
@@ -37,6 +40,7 @@ describe("fault injection", () => {
     const limited = await merchant.call("GET", `/v1/webhooks/${hook.id}/secret`);
     expect([limited.status, limited.body.error.code, limited.headers["retry-after"]]).toEqual([429, "rate_limited", "7"]);
     expect(limited.body.error.message).toBe("Rate limit exceeded. Retry after 7 seconds.");
+    expect([limited.headers["x-ratelimit-limit"], limited.headers["x-ratelimit-remaining"]]).toEqual(["1000", "0"]);
   });
 
   it("dropAfterCommit commits the rotation, then destroys the socket", async () => {

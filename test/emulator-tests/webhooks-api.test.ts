@@ -113,6 +113,8 @@ describe("webhooks API", () => {
     expect([unknown.status, unknown.body.error.code]).toEqual([404, "not_found"]);
     const wrong = await merchant.call("PUT", "/v1/webhooks");
     expect([wrong.status, wrong.headers.allow]).toEqual([405, "POST, GET"]);
+    // "Every /v1 response" carries the rate-limit headers, errors from routing included.
+    for (const res of [unknown, wrong]) expect(res.headers["x-ratelimit-limit"]).toBe("1000");
     const big = await http(`${emu.url}/v1/webhooks`, { method: "POST", body: "x".repeat(1024 * 1024 + 1), headers: { "content-type": "application/json" } });
     expect([big.status, big.body.error.code]).toEqual([413, "payload_too_large"]);
   });

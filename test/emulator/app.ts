@@ -127,6 +127,10 @@ export class EmulatorApp {
       deps.faults.count(plan.fail.kind);
       const headers: Record<string, string> = plan.fail.retryAfterSeconds ? { "Retry-After": String(plan.fail.retryAfterSeconds) } : {};
       reply = errorReply(new ApiError(plan.fail.status, plan.fail.code, plan.fail.message, headers));
+      if (isV1(path)) {
+        this.rateLimit(ctx, false);
+        if (plan.fail.status === 429) ctx.responseHeaders["X-RateLimit-Remaining"] = "0";
+      }
     } else {
       try {
         reply = await this.dispatch(route!, ctx);
@@ -140,6 +144,7 @@ export class EmulatorApp {
   }
 
   private async dispatch(route: ReturnType<typeof matchRoute>, ctx: RequestContext): Promise<Reply> {
+    if (route.kind !== "found" && isV1(ctx.path)) this.rateLimit(ctx, true);
     if (route.kind === "not_found") throw new ApiError(404, "not_found", "no such route");
     if (route.kind === "method_not_allowed") throw new ApiError(405, "method_not_allowed", "method not allowed on this route", { Allow: route.allow });
     switch (route.name) {
@@ -190,21 +195,7 @@ export class EmulatorApp {
     const token = match && match[1]!.toLowerCase() === "dpop" ? match[2]! : undefined;
     const record = token ? deps.tokens.lookup(token) : undefined;
 
-    if (deps.limiter) {
-      // Authenticated callers share their merchant's window; anything else is limited per address.
-      const bucket = record && record.expiresAt > nowMs ? `merchant:${record.clientId}` : `address:${ctx.remoteAddress}`;
-      const decision = deps.limiter.check(bucket, nowMs);
-      Object.assign(ctx.responseHeaders, {
-        "X-RateLimit-Limit": String(decision.limit),
-        "X-RateLimit-Remaining": String(decision.remaining),
-        "X-RateLimit-Reset": String(decision.resetSeconds),
-      });
-      if (!decision.allowed) {
-        throw new ApiError(429, "rate_limited", `Rate limit exceeded. Retry after ${decision.retryAfterSeconds} seconds.`, {
-          "Retry-After": String(decision.retryAfterSeconds),
-        });
-      }
-    }
+    this.rateLimit(ctx, true);
 
     if (!authorization) throw invalidToken("missing access token; send Authorization: DPoP <token>");
     if (/^Bearer\s/i.test(authorization)) throw invalidToken("Bearer tokens are not accepted; send Authorization: DPoP <token>");
@@ -224,6 +215,31 @@ export class EmulatorApp {
         new ApiError(401, "use_dpop_nonce", message, { ...dpopChallenge("use_dpop_nonce", message), "DPoP-Nonce": nonce }),
     });
     return this.idempotent(name, id, record.clientId, ctx);
+  }
+
+  /**
+   * Sets `X-RateLimit-*` (every /v1 response carries them) and refuses with 429 over the limit.
+   * Authenticated callers share their merchant's window; anything else is limited per address.
+   * `consume` false reports without counting, for injected faults that must have no side effect.
+   */
+  private rateLimit(ctx: RequestContext, consume: boolean): void {
+    const { limiter, tokens } = this.deps;
+    if (!limiter) return;
+    const nowMs = this.deps.now();
+    const match = /^DPoP\s+(\S+)$/i.exec(ctx.headers.authorization ?? "");
+    const record = match ? tokens.lookup(match[1]!) : undefined;
+    const bucket = record && record.expiresAt > nowMs ? `merchant:${record.clientId}` : `address:${ctx.remoteAddress}`;
+    const decision = limiter.check(bucket, nowMs, consume);
+    Object.assign(ctx.responseHeaders, {
+      "X-RateLimit-Limit": String(decision.limit),
+      "X-RateLimit-Remaining": String(decision.remaining),
+      "X-RateLimit-Reset": String(decision.resetSeconds),
+    });
+    if (consume && !decision.allowed) {
+      throw new ApiError(429, "rate_limited", `Rate limit exceeded. Retry after ${decision.retryAfterSeconds} seconds.`, {
+        "Retry-After": String(decision.retryAfterSeconds),
+      });
+    }
   }
 
   private async checkProof(
@@ -369,6 +385,8 @@ export class EmulatorApp {
     this.deps.log(`${label} ${status} ${id}`);
   }
 }
+
+const isV1 = (path: string): boolean => path === "/v1" || path.startsWith("/v1/");
 
 export function errorReply(err: ApiError): Reply {
   return { status: err.status, body: err.envelope(), headers: err.headers };

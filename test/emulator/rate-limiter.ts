@@ -21,7 +21,8 @@ export class RateLimiter {
     private readonly windowMs: number,
   ) {}
 
-  check(key: string, nowMs: number): RateDecision {
+  /** Counts the request when it fits; with `consume` false only reports (for responses that had no effect). */
+  check(key: string, nowMs: number, consume = true): RateDecision {
     let bucket = this.buckets.get(key);
     if (!bucket) this.buckets.set(key, (bucket = { times: [], head: 0 }));
     const { times } = bucket;
@@ -32,7 +33,7 @@ export class RateLimiter {
     }
     const inWindow = times.length - bucket.head;
     const allowed = inWindow < this.limit;
-    if (allowed) times.push(nowMs);
+    if (allowed && consume) times.push(nowMs);
     const oldest = times[bucket.head] ?? nowMs;
     const resetMs = oldest + this.windowMs;
     return {
