@@ -38,7 +38,13 @@ describe("idempotency", () => {
     const a = await merchant.call("POST", path, { headers: { "idempotency-key": "rot-1" } });
     const b = await merchant.call("POST", path, { headers: { "idempotency-key": "rot-1" } });
     expect(b.body.secret).toBe(a.body.secret);
+    expect([a.headers["x-idempotent-replayed"], b.headers["x-idempotent-replayed"]]).toEqual([undefined, "true"]);
     expect(emu.state.rotations(hook.id)).toBe(1);
+    expect(emu.state.currentSecret(hook.id)).toBe(a.body.secret);
+    const otherHook = emu.createWebhook();
+    const reused = await merchant.call("POST", `/v1/webhooks/${otherHook.id}/secret/rotate`, { headers: { "idempotency-key": "rot-1" } });
+    expect([reused.status, reused.body.error.code]).toEqual([422, "idempotency_key_reused"]);
+    expect(emu.state.rotations(otherHook.id)).toBe(0);
     const tooLong = await merchant.call("POST", path, { headers: { "idempotency-key": "k".repeat(256) } });
     expect([tooLong.status, tooLong.body.error.code]).toEqual([400, "invalid_request"]);
   });

@@ -28,7 +28,40 @@ describe("POST /oauth/token", () => {
   it("accepts Ed25519 clients (EdDSA proofs)", async () => {
     const other = new (merchant.constructor as typeof Merchant)(emu, await emu.addClient({ keyAlg: "Ed25519" }));
     expect(other.creds.alg).toBe("EdDSA");
+    expect(other.creds.dpopPrivateJwk).toMatchObject({ kty: "OKP", crv: "Ed25519" });
     expect((await other.tokenRequest()).status).toBe(200);
+  });
+
+  // jose and RFC 9864 also spell the Ed25519 algorithm "Ed25519"; both spellings must work end to end.
+  for (const alg of ["EdDSA", "Ed25519"]) {
+    it(`serves an Ed25519 demo merchant whose proofs say alg ${alg}, on the token endpoint and /v1`, async () => {
+      const local = await setup({ keyAlg: "Ed25519" });
+      try {
+        const hook = local.emu.createWebhook();
+        const token = await local.merchant.tokenRequest({ alg });
+        expect([token.status, token.body.token_type]).toEqual([200, "DPoP"]);
+        const res = await local.merchant.call("GET", `/v1/webhooks/${hook.id}/secret`, { token: token.body.access_token, proof: { alg } });
+        expect(res.status).toBe(200);
+        expect(res.body.secret).toBe(local.emu.state.currentSecret(hook.id));
+      } finally {
+        await local.emu.close();
+      }
+    });
+  }
+
+  it("refuses a proof whose alg does not fit its key (ES256 header on an Ed25519 key)", async () => {
+    const other = new (merchant.constructor as typeof Merchant)(emu, await emu.addClient({ keyAlg: "Ed25519" }));
+    const jwk = other.key.publicJwk as Record<string, unknown>;
+    const proof = await new SignJWT({ htm: "POST", htu: `${emu.url}/oauth/token`, iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID() })
+      .setProtectedHeader({ alg: "EdDSA", typ: "dpop+jwt", jwk })
+      .sign(other.key.privateKey)
+      .then((jws) => {
+        // Swap the header for one claiming ES256 while keeping the Ed25519 signature.
+        const [, payload, sig] = jws.split(".");
+        const header = Buffer.from(JSON.stringify({ alg: "ES256", typ: "dpop+jwt", jwk })).toString("base64url");
+        return `${header}.${payload}.${sig}`;
+      });
+    expectProofRejected(await other.tokenRequest(proof));
   });
 
   it("refuses a wrong client secret with 401 invalid_client", async () => {

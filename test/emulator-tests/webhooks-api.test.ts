@@ -140,11 +140,13 @@ describe("pagination", () => {
         expect(res.status).toBe(200);
         sizes.push(res.body.data.length);
         seen.push(...res.body.data.map((w: any) => w.id));
+        expect(JSON.stringify(res.body)).not.toMatch(/whsec_|"secret"/);
         expect(res.body.has_more).toBe(res.body.next_cursor !== undefined);
         cursor = res.body.next_cursor;
       } while (cursor);
       expect(sizes).toEqual([20, 20, 5]);
       expect(seen).toEqual(ids);
+      expect(new Set(seen).size).toBe(45);
       const big = await local.merchant.call("GET", "/v1/webhooks?limit=100");
       expect([big.body.data.length, big.body.has_more]).toEqual([45, false]);
     } finally {
