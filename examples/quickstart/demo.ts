@@ -1,0 +1,229 @@
+/**
+ * `npm run demo`: the whole quickstart story against the local Anton emulator, with a real Pulumi CLI.
+ *
+ *   1. check the Pulumi CLI (before anything else: a missing CLI leaves nothing behind);
+ *   2. start the emulator and create a webhook in it;
+ *   3. create stack `demo` in a local file backend (`.pulumi-local/`, passphrase secrets provider)
+ *      and set its config from the emulator's credentials (secrets through stdin, never argv);
+ *   4. `pulumi up --yes`, `pulumi up --replace <urn> --yes`, `pulumi stack output --show-secrets`,
+ *      printing the emulator's rotation count and the fingerprint after each step.
+ *
+ * Nothing secret is printed except by the last step, which exists to show the secret (a throwaway
+ * emulator value). Environment: ANTON_DEMO_PULUMI names the CLI binary to use (default: the pinned
+ * `pulumi` npm package, then `pulumi` on PATH); ANTON_DEMO_STATE_DIR moves the backend folder.
+ */
+import { spawn, type StdioOptions } from "node:child_process";
+import { accessSync, constants, createReadStream, existsSync, mkdirSync } from "node:fs";
+import * as path from "node:path";
+import type { Emulator } from "../../test/emulator";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const STACK = "demo";
+const PROJECT = "quickstart";
+const RESOURCE = "quickstart";
+const TYPE = "pulumi-nodejs:dynamic/anton:WebhookSecret";
+// Protects only this demo's throwaway state in a local folder; it is not a secret.
+const PASSPHRASE = "pulumi-anton-demo";
+
+interface Cli {
+  command: string;
+  args: string[];
+  label: string;
+}
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  error?: NodeJS.ErrnoException;
+}
+
+/** Where a child's stdin comes from: a file (streamed) or a value (written, then closed). */
+type Stdin = { file: string } | { text: string };
+
+function run(cli: Cli, args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: Stdin; capture?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const stdio: StdioOptions = [opts.stdin ? "pipe" : "ignore", opts.capture ? "pipe" : "inherit", opts.capture ? "pipe" : "inherit"];
+    const child = spawn(cli.command, [...cli.args, ...args], { cwd: ROOT, env: opts.env ?? process.env, stdio, timeout: opts.timeoutMs });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const input = opts.stdin;
+    if (input && "file" in input) createReadStream(input.file).pipe(child.stdin!);
+    else if (input) child.stdin!.end(input.text);
+    child.on("error", (error: NodeJS.ErrnoException) => resolve({ code: null, stdout, stderr, error }));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The CLIs to try, in order. An explicit ANTON_DEMO_PULUMI is the only candidate. */
+function candidates(): Array<Cli & { timeoutMs: number }> {
+  const explicit = process.env.ANTON_DEMO_PULUMI;
+  if (explicit) return [{ command: explicit, args: [], label: explicit, timeoutMs: 20_000 }];
+  return [
+    // The pinned `pulumi` devDependency downloads its CLI on first use, hence the longer timeout.
+    { command: process.execPath, args: [path.join(ROOT, "node_modules", "pulumi", "run.js")], label: "the pinned pulumi npm package", timeoutMs: 300_000 },
+    ...(installedPulumi() ? [{ command: installedPulumi()!, args: [], label: "pulumi on PATH", timeoutMs: 20_000 }] : []),
+  ];
+}
+
+/** A `pulumi` on PATH other than npm's `.bin` shim of the same pinned package. */
+function installedPulumi(): string | undefined {
+  const exe = process.platform === "win32" ? "pulumi.exe" : "pulumi";
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (!dir || dir.split(path.sep).includes("node_modules")) continue;
+    const file = path.join(dir, exe);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+async function findCli(): Promise<{ cli: Cli; version: string } | { problems: string[] }> {
+  const problems: string[] = [];
+  for (const c of candidates()) {
+    if (c.command === process.execPath && !existsSync(c.args[0]!)) {
+      problems.push(`${c.label}: not installed`);
+      continue;
+    }
+    const r = await run(c, ["version"], { capture: true, timeoutMs: c.timeoutMs, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+    const version = r.stdout.trim();
+    if (r.code === 0 && /^v?\d+\.\d+/.test(version)) return { cli: c, version };
+    const why = r.error?.code ?? (r.code === null ? "timed out" : (r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`));
+    problems.push(`${c.label}: ${why.slice(0, 120)}`);
+  }
+  return { problems };
+}
+
+function say(line: string): void {
+  console.log(`\n== ${line}`);
+}
+
+class DemoError extends Error {}
+
+async function main(): Promise<number> {
+  const found = await findCli();
+  if ("problems" in found) {
+    console.error(
+      `demo: the Pulumi CLI could not be started (${found.problems.join("; ")}); install it with \`npx pulumi version\` (downloads the pinned CLI, needs internet) or from https://www.pulumi.com/docs/install/, then re-run \`npm run demo\`.`,
+    );
+    return 1;
+  }
+  const { cli, version } = found;
+  const stateDir = path.resolve(process.env.ANTON_DEMO_STATE_DIR ?? path.join(ROOT, ".pulumi-local"));
+  console.log(`demo: Pulumi CLI ${version} (${cli.label}); state in ${path.relative(ROOT, stateDir) || stateDir}/`);
+
+  // The program and the dynamic provider load `pulumi-anton` from dist/, by package name.
+  const build = await run({ command: process.execPath, args: [path.join(ROOT, "node_modules", "typescript", "bin", "tsc")], label: "tsc" }, ["-p", "tsconfig.build.json"]);
+  if (build.code !== 0) throw new DemoError("the package did not build (npm run build)");
+  require(path.join(ROOT, "test", "support", "link-self.cjs"));
+
+  let emulator: Emulator | undefined;
+  const stop = async () => {
+    const e = emulator;
+    emulator = undefined;
+    await e?.close();
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    void stop().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  try {
+    const { startEmulator } = await import("../../test/emulator");
+    emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
+    const hook = emulator.createWebhook({ url: "http://127.0.0.1:8787/webhooks" });
+    const { clientId, keyFile } = emulator.credentials;
+    say(`emulator on ${emulator.url}, webhook ${hook.id} (rotations: ${emulator.state.rotations(hook.id)})`);
+
+    mkdirSync(stateDir, { recursive: true });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${stateDir}`,
+      PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      // Credentials come from stack config only, so a developer's own ANTON_* variables cannot interfere.
+      ANTON_API_URL: "",
+      ANTON_ENVIRONMENT: "",
+      ANTON_CLIENT_ID: "",
+      ANTON_CLIENT_SECRET: "",
+      ANTON_DPOP_PRIVATE_KEY: "",
+      ANTON_DPOP_PRIVATE_KEY_FILE: "",
+    };
+    const pulumi = async (args: string[], opts: { stdin?: Stdin; capture?: boolean } = {}) => {
+      const r = await run(cli, args, { env, ...opts });
+      if (r.code !== 0) {
+        if (opts.capture) process.stderr.write(r.stderr);
+        throw new DemoError(`\`pulumi ${args[0]} ${args[1] ?? ""}\` failed (exit ${r.code ?? r.error?.code})`);
+      }
+      return r.stdout;
+    };
+
+    // A stack left by an earlier run points at an emulator that is gone: start clean.
+    await run(cli, ["stack", "rm", STACK, "--yes", "--force"], { env, capture: true });
+    say(`pulumi stack init ${STACK} (local backend, passphrase secrets provider)`);
+    await pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { capture: true });
+    const set = (key: string, value: string) => pulumi(["config", "set", "--stack", STACK, key, value], { capture: true });
+    await set("anton:apiUrl", emulator.url);
+    await set("anton:clientId", clientId);
+    await set(`${PROJECT}:webhookId`, hook.id);
+    // Secrets go through stdin so they never appear in a process listing.
+    await pulumi(["config", "set", "--stack", STACK, "--secret", "anton:clientSecret"], { stdin: { text: emulator.credentials.clientSecret }, capture: true });
+    await pulumi(["config", "set", "--stack", STACK, "--secret", "anton:dpopPrivateKey"], { stdin: { file: keyFile! }, capture: true });
+    console.log("config set: anton:apiUrl, anton:clientId, quickstart:webhookId; secret: anton:clientSecret, anton:dpopPrivateKey (from the key file)");
+
+    const fingerprint = async () => (await pulumi(["stack", "output", "fingerprint", "--stack", STACK], { capture: true })).trim();
+
+    say("pulumi up --yes");
+    await pulumi(["up", "--yes", "--stack", STACK]);
+    const afterUp = emulator.state.rotations(hook.id);
+    const fp1 = await fingerprint();
+    console.log(`after up: rotations ${afterUp} (expected 1), fingerprint ${fp1}`);
+
+    const urn = await findUrn(pulumi);
+    say(`pulumi up --replace ${urn} --yes`);
+    await pulumi(["up", "--replace", urn, "--yes", "--stack", STACK]);
+    const afterReplace = emulator.state.rotations(hook.id);
+    const fp2 = await fingerprint();
+    console.log(`after up --replace: rotations ${afterReplace} (expected 2), fingerprint ${fp2}`);
+
+    say("pulumi stack output --show-secrets");
+    console.log("(this step prints the secret on purpose: it is a throwaway emulator secret, invalid once this demo exits)");
+    await pulumi(["stack", "output", "--show-secrets", "--stack", STACK]);
+
+    const ok = afterUp === 1 && afterReplace === 2 && fp1 !== fp2 && /^[0-9a-f]{16}$/.test(fp2);
+    console.log(
+      `\ndemo: ${ok ? "OK" : "FAILED"}: ${afterReplace} rotations (up: ${afterUp}, up --replace: ${afterReplace}); fingerprint ${fp1} -> ${fp2}; stack ${STACK} kept in ${path.relative(ROOT, stateDir) || stateDir}/ (delete the folder to discard it)`,
+    );
+    return ok ? 0 : 1;
+  } finally {
+    await stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+async function findUrn(pulumi: (args: string[], opts: { capture: boolean }) => Promise<string>): Promise<string> {
+  // `stack export` holds secrets only as ciphertext; it is parsed here, never printed.
+  const exported = JSON.parse(await pulumi(["stack", "export", "--stack", STACK], { capture: true })) as {
+    deployment?: { resources?: Array<{ urn: string; type: string }> };
+  };
+  const urn = exported.deployment?.resources?.find((r) => r.type === TYPE && r.urn.endsWith(`::${RESOURCE}`))?.urn;
+  if (!urn) throw new DemoError(`no ${TYPE} resource named ${RESOURCE} in stack ${STACK}`);
+  return urn;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    // Only our own messages are printed: a raw error could carry a command line or an environment.
+    console.error(`demo: ${err instanceof DemoError ? err.message : `unexpected ${err instanceof Error ? err.name : "error"}`}`);
+    process.exit(1);
+  },
+);
