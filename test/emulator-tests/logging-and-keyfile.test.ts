@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { setup, http } from "./harness";
 import { freshKey } from "./proof";
 import { startEmulator } from "../emulator";
@@ -56,34 +54,5 @@ describe("key file", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     await emu.close();
     expect(existsSync(file)).toBe(false);
-  });
-});
-
-describe("cli", () => {
-  it("prints one JSON line with URL, demo credentials and key path (never the key or a webhook secret), and stops on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "test/emulator/cli.ts", "--json", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-    try {
-      const line: string = await new Promise((resolve, reject) => {
-        createInterface({ input: child.stdout! }).once("line", resolve);
-        child.once("exit", () => reject(new Error("cli exited early")));
-      });
-      const info = JSON.parse(line);
-      expect(info).toMatchObject({
-        url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
-        client_id: expect.stringMatching(/^ant_oc_sandbox_[0-9a-f]{32}$/),
-        client_secret: expect.stringMatching(/^ant_ocs_sandbox_[0-9a-f]{48}$/),
-        webhook_id: expect.stringMatching(/^wbh_/),
-        env: { ANTON_API_URL: info.url, ANTON_CLIENT_ID: info.client_id, ANTON_CLIENT_SECRET: info.client_secret, ANTON_DPOP_PRIVATE_KEY_FILE: info.key_file },
-      });
-      expect(line).not.toMatch(/PRIVATE KEY|whsec_|"d":/);
-      expect(existsSync(info.key_file)).toBe(true);
-      expect((await http(`${info.url}/.well-known/jwks.json`)).status).toBe(200);
-      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      expect(existsSync(info.key_file)).toBe(false);
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
   });
 });
