@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { settle, type RecordedResource, type RunResult } from "../support/mocks";
 import { SECRET_SIG } from "../support/plugin";
 
-const tsx = require("tsx/cjs/api") as typeof import("tsx/cjs/api");
+// Typed by hand: tsx publishes these types only for node16/bundler resolution.
+const tsx = require("tsx/cjs/api") as { register(): () => void };
 
 export { SECRET_SIG };
 
