@@ -42,6 +42,11 @@ export interface RunOptions {
   replace?: string[];
   /** Passed to the provider's `configure()` (defaults to `config`). */
   providerConfig?: Record<string, string>;
+  /**
+   * Extra state for a non-dynamic resource (merged over its inputs), e.g. an `arn`, or the
+   * `outputs`/`secretOutputNames` of a `pulumi:pulumi:StackReference`. Return undefined to keep the default.
+   */
+  resourceState?: (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined;
 }
 
 export interface RunResult<T> {
@@ -133,7 +138,7 @@ export async function runProgram<T>(program: () => T | Promise<T>, options: RunO
             name: args.name,
             id: `${args.name}-id`,
             inputs: args.inputs,
-            state: { ...args.inputs },
+            state: { ...args.inputs, ...options.resourceState?.(args) },
             secretOutputs,
             wireInputs: wire,
             op: prior ? "same" : "create",
