@@ -47,6 +47,12 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const SKEW_THRESHOLD_MS = 30_000;
 /** Clock corrections per call: a second one covers a first learned from an outlier Date header. */
 const MAX_CLOCK_FIXES = 2;
+/**
+ * Retries one call may make after `invalid_token` for a token that another call had already
+ * replaced. Such a rejection says nothing about the fresh token, so it does not use up the call's
+ * own re-mint; the cap only guards against a server that keeps rejecting every token.
+ */
+const MAX_STALE_TOKEN_RETRIES = 5;
 const MAX_PAGES = 10_000;
 /** 409 codes meaning "a request with this Idempotency-Key is still being processed". */
 const IN_PROGRESS_CODES = new Set(["idempotency_key_in_use", "idempotency_in_progress", "request_in_progress"]);
@@ -310,7 +316,7 @@ export class AntonClient {
     const budget = new RetryBudget(o.retry, o.now);
     const mayRetry = spec.role === "token" || spec.method === "GET" || spec.idempotencyKey !== undefined;
     const htu = htuFor(o.origin, spec.path);
-    const used = { nonce: false, token: false };
+    const used = { nonce: false, token: false, staleTokens: 0 };
     // A clock correction stays local to this call until a request signed with it succeeds, so one odd
     // Date header (a proxy, a misbehaving node) cannot skew every other call in the process.
     let offsetMs = 0;
@@ -392,9 +398,7 @@ export class AntonClient {
       if (isNonceChallenge && !used.nonce) {
         used.nonce = true;
         reason = "nonce";
-      } else if (spec.role === "resource" && res.status === 401 && (code === "invalid_token" || www.error === "invalid_token") && !used.token && prepared.token) {
-        used.token = true;
-        this.#tokens.invalidate(prepared.token);
+      } else if (spec.role === "resource" && res.status === 401 && (code === "invalid_token" || www.error === "invalid_token") && prepared.token && this.#tokenRetry(prepared.token, used)) {
         reason = "token";
       } else if ((res.status === 400 || res.status === 401) && clockFixes < MAX_CLOCK_FIXES && (learned = this.#serverOffset(res, code, text, learnedOffset ? offsetMs : this.#clockOffsetMs)) !== undefined) {
         offsetMs = learned;
@@ -424,6 +428,15 @@ export class AntonClient {
       }
       if (delay > 0) await o.sleep(delay);
     }
+  }
+
+  /** Whether to retry after `invalid_token`: once per call with a fresh token, plus (capped) when the rejected token was already stale. */
+  #tokenRetry(token: string, used: { token: boolean; staleTokens: number }): boolean {
+    if (!this.#tokens.holds(token)) return used.staleTokens++ < MAX_STALE_TOKEN_RETRIES;
+    if (used.token) return false;
+    used.token = true;
+    this.#tokens.invalidate(token);
+    return true;
   }
 
   /**

@@ -54,6 +54,11 @@ export class TokenCache {
     if (this.#current?.value === token) this.#current = undefined;
   }
 
+  /** True when `token` is the cached token (not replaced, dropped or being re-minted). */
+  holds(token: string): boolean {
+    return this.#current?.value === token;
+  }
+
   clear(): void {
     this.#current = undefined;
   }
