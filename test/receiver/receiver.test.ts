@@ -1,5 +1,6 @@
 /** The example receiver over real HTTP on 127.0.0.1: status codes, raw bytes, dedup, limits, and what it logs. */
 import { afterEach, describe, expect, it } from "vitest";
+import { Readable } from "node:stream";
 import { request } from "undici";
 import { createSignatureHeaders } from "pulumi-anton";
 import { createReceiver, type AntonEvent, type DeliveryInfo, type ReceiverOptions, type ReceiverServer } from "../../examples/receiver/receiver";
@@ -41,7 +42,7 @@ function event(extra: Record<string, unknown> = {}): { id: string; body: string 
   const id = `evt_${++seq}x`;
   return { id, body: JSON.stringify({ id, type: "payout.completed", data: { note: CANARY }, ...extra }) };
 }
-function signed(body: string | Buffer, secrets = [CURRENT], opts: { scheme?: "A" | "B"; timestamp?: number; eventId?: string } = {}) {
+function signed(body: string | Buffer, secrets = [CURRENT], opts: { scheme?: "A" | "B"; timestamp?: number; eventId?: string } = {}): Record<string, string> {
   return { "content-type": "application/json", ...createSignatureHeaders({ secrets, body, ...opts }) };
 }
 
@@ -276,7 +277,7 @@ describe("body size cap", () => {
     async function* chunks() {
       for (let i = 0; i < 4; i++) yield Buffer.from(body.slice(i * 1024, (i + 1) * 1024));
     }
-    const res = await request(h.url, { method: "POST", body: chunks(), headers: signed(body) }).catch((e: Error) => e);
+    const res = await request(h.url, { method: "POST", body: Readable.from(chunks()), headers: signed(body) }).catch((e: Error) => e);
     // Either the 413 arrives, or the socket closes while the client is still sending; never a 2xx.
     if (!(res instanceof Error)) {
       expect(res.statusCode).toBe(413);
