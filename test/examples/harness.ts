@@ -61,6 +61,14 @@ function resourceLeaks(r: RecordedResource, needles: string[]): string[] {
     // A value that arrived as a secret stays one (the engine's annotateSecrets); only plain ones leak.
     const wire = r.wireInputs[key];
     if (wire && typeof wire === "object" && SECRET_SIG in wire) continue;
+    if (r.type === "pulumi:pulumi:StackReference" && key === "outputs") {
+      // The engine keeps a referenced stack's secret outputs encrypted; only the others are plain.
+      const secretNames: string[] = r.state.secretOutputNames ?? [];
+      for (const [name, v] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+        if (!secretNames.includes(name) && containsAny(v, needles)) leaks.push(`${r.type} ${r.name}.outputs.${name}`);
+      }
+      continue;
+    }
     if (containsAny(value, needles)) leaks.push(`${r.type} ${r.name}.${key}`);
   }
   return leaks;
