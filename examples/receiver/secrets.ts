@@ -3,7 +3,7 @@
  * stores (`{current, previous, rotatedAt, fingerprint}`), from an environment variable or a file.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 
 /** The secrets a receiver accepts: the current one, and the previous one during a cutover. */
 export interface WebhookSecrets {
@@ -77,7 +77,7 @@ export function envSecretsSource(name: string, env: NodeJS.ProcessEnv = process.
 
 /** A secrets file, re-read when it changes and on demand. */
 export interface FileSecretsSource {
-  /** The latest good secrets; re-reads the file first if its metadata changed. */
+  /** The latest good secrets; picks up a changed file first. */
   get(): WebhookSecrets;
   /** Re-reads now (e.g. on SIGHUP). Returns true if the file parsed; on failure the last good secrets stay in use. */
   reload(): boolean;
@@ -92,52 +92,52 @@ export interface FileSecretsOptions {
 }
 
 /**
- * Reads `{current, previous, ...}` from `path`. Every `get()` costs one `stat`: when inode, size
- * or timestamps changed, the file is parsed again. A half-written or broken file never replaces
- * good secrets, so write the file atomically (write a temporary file, then rename it).
+ * Reads `{current, previous, ...}` from `path`. Every `get()` reads the file (a few hundred bytes)
+ * and parses it again only when its text changed: comparing content rather than modification times
+ * catches rewrites that land within one timestamp tick. A half-written or broken file never
+ * replaces good secrets, but write the file atomically anyway (a temporary file, then rename).
  */
 export function fileSecretsSource(path: string, options: FileSecretsOptions = {}): FileSecretsSource {
   let secrets: WebhookSecrets | undefined;
-  let seen = "";
+  // What was last seen on disk: the text, or the read error code. Errors are reported once per change.
+  let seen: string | undefined;
   let lastError: SecretsUnavailableError | undefined;
   const source = "secrets file";
 
-  const stamp = (): string => {
-    try {
-      const s = statSync(path, { bigint: true });
-      return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-    } catch {
-      return "missing";
-    }
+  const fail = (error: SecretsUnavailableError): false => {
+    lastError = error;
+    options.onError?.(error);
+    return false;
   };
 
-  const load = (currentStamp: string): boolean => {
-    seen = currentStamp;
+  const load = (force: boolean): boolean => {
+    let text: string;
     try {
-      let text: string;
-      try {
-        text = readFileSync(path, "utf8");
-      } catch (error) {
-        throw new SecretsUnavailableError(`${source}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}).`);
-      }
-      secrets = parseSecretsJson(text, source);
-      lastError = undefined;
-      options.onLoad?.({ fingerprint: secretFingerprint(secrets.current), hasPrevious: secrets.previous !== undefined });
-      return true;
+      text = readFileSync(path, "utf8");
     } catch (error) {
-      lastError = error instanceof SecretsUnavailableError ? error : new SecretsUnavailableError(`${source}: unreadable.`);
-      options.onError?.(lastError);
-      return false;
+      const code = (error as NodeJS.ErrnoException).code ?? "error";
+      if (!force && seen === `\0${code}`) return false;
+      seen = `\0${code}`;
+      return fail(new SecretsUnavailableError(`${source}: cannot be read (${code}).`));
     }
+    if (!force && text === seen) return lastError === undefined;
+    seen = text;
+    try {
+      secrets = parseSecretsJson(text, source);
+    } catch (error) {
+      return fail(error instanceof SecretsUnavailableError ? error : new SecretsUnavailableError(`${source}: unreadable.`));
+    }
+    lastError = undefined;
+    options.onLoad?.({ fingerprint: secretFingerprint(secrets.current), hasPrevious: secrets.previous !== undefined });
+    return true;
   };
 
   return {
     get() {
-      const currentStamp = stamp();
-      if (currentStamp !== seen) load(currentStamp);
+      load(false);
       if (!secrets) throw lastError ?? new SecretsUnavailableError(`${source}: no secrets loaded.`);
       return secrets;
     },
-    reload: () => load(stamp()),
+    reload: () => load(true),
   };
 }
