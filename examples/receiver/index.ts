@@ -1,6 +1,9 @@
 /**
- * Runs the receiver: `PORT=8080 ANTON_WEBHOOK_SECRETS_FILE=/run/secrets/anton-webhook.json npx tsx examples/receiver/index.ts`.
- * SIGHUP re-reads the secrets file; SIGTERM/SIGINT stop accepting and exit once in-flight requests finish.
+ * Runs the receiver:
+ * `PORT=8080 ANTON_WEBHOOK_SECRETS_FILE=/run/secrets/anton-webhook.json node --require tsx/cjs examples/receiver/index.ts`
+ * (or compile it). SIGHUP re-reads the secrets file; SIGTERM/SIGINT stop accepting and exit once
+ * in-flight requests finish. The `tsx` CLI runs the script in a child process and does not pass
+ * SIGHUP on, hence `--require tsx/cjs`.
  */
 import type { AddressInfo } from "node:net";
 import { receiverFromEnv } from "./from-env";
