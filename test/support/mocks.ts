@@ -27,6 +27,8 @@ export interface RecordedResource {
   provider?: string;
   /** What the model engine did with it in this run. */
   op: "create" | "replace" | "update" | "same";
+  /** The `replacementTrigger` resource option as registered (undefined when not set). */
+  replacementTrigger?: unknown;
 }
 
 export interface RunOptions {
@@ -84,6 +86,7 @@ export async function runProgram<T>(program: () => T | Promise<T>, options: RunO
   const providers = new Map<string, string>();
   const declaredSecrets = new Map<string, string[]>();
   const wireInputs = new Map<string, Record<string, any>>();
+  const triggers = new Map<string, unknown>();
   const providerConfig = options.providerConfig ?? config;
   const configGetter = { get: (k: string) => providerConfig[k], require: (k: string) => providerConfig[k] };
 
@@ -93,6 +96,7 @@ export async function runProgram<T>(program: () => T | Promise<T>, options: RunO
         const secretOutputs = declaredSecrets.get(`${args.type}::${args.name}`) ?? [];
         const wire = wireInputs.get(`${args.type}::${args.name}`) ?? {};
         const prior = previous.get(args.name);
+        const replacementTrigger = triggers.get(`${args.type}::${args.name}`);
         let record: RecordedResource;
         if (args.type.startsWith("pulumi-nodejs:dynamic")) {
           const { __provider, ...news } = args.inputs as Record<string, unknown>;
@@ -100,7 +104,10 @@ export async function runProgram<T>(program: () => T | Promise<T>, options: RunO
           providers.set(args.name, text);
           const provider = loadSerialized(text);
           await provider.configure?.({ config: configGetter });
-          const forced = options.replace?.includes(args.name) ?? false;
+          // Like the engine: a replacementTrigger that differs from the recorded one forces a replace (null forces nothing).
+          const triggered =
+            prior !== undefined && replacementTrigger != null && JSON.stringify(replacementTrigger) !== JSON.stringify(prior.replacementTrigger);
+          const forced = (options.replace?.includes(args.name) ?? false) || triggered;
           // Like the engine: Check with olds when the resource exists (not for --replace), then Diff.
           const checked = await provider.check!(prior && !forced ? prior.inputs : {}, news);
           if (checked.failures?.length) {
@@ -131,7 +138,7 @@ export async function runProgram<T>(program: () => T | Promise<T>, options: RunO
             id = prior!.id;
             state = prior!.state;
           }
-          record = { type: args.type, name: args.name, id, inputs, state, secretOutputs, wireInputs: wire, op, provider: text };
+          record = { type: args.type, name: args.name, id, inputs, state, secretOutputs, wireInputs: wire, op, provider: text, replacementTrigger };
         } else {
           record = {
             type: args.type,
@@ -162,6 +169,7 @@ export async function runProgram<T>(program: () => T | Promise<T>, options: RunO
   monitor.registerResource = (req: any, callback: any) => {
     declaredSecrets.set(`${req.getType()}::${req.getName()}`, req.getAdditionalsecretoutputsList());
     wireInputs.set(`${req.getType()}::${req.getName()}`, req.getObject()?.toJavaScript() ?? {});
+    triggers.set(`${req.getType()}::${req.getName()}`, req.getReplacementTrigger?.()?.toJavaScript());
     return register(req, callback);
   };
 
