@@ -16,7 +16,7 @@ import { createWebhookSecretProvider } from "../../provider/resource/lifecycle";
 import { clientFor, closeClients, optionsFor, type ConfigSnapshot } from "../../provider/resource/clients";
 import type { WebhookSecretOutputs } from "../../provider/resource/inputs";
 import { configOf, GET_SECRET, ROTATE, startAnton, type AntonFixture } from "../support/anton";
-import { startPlugin, urnOf, wrapSecret, type Props } from "../support/plugin";
+import { startPlugin, urnOf, type Props } from "../support/plugin";
 import { serializeProvider } from "../support/serialize";
 import { runProgram, settle } from "../support/mocks";
 import { captureOutput } from "../client/helpers";
