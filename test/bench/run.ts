@@ -1,0 +1,129 @@
+/**
+ * `npm run bench`: every figure of issue #6, measured side by side in one run,
+ * printed as a table and written to bench-results.json. Timings are reported
+ * as ratios against a reference measured in the same run.
+ *
+ * BENCH_ONLY=requests,state,throughput,coldstart,preview,ratelimit picks figures (development).
+ * BENCH_CONCURRENCY=4,8,16,32,64 sets the maxConcurrency sweep.
+ */
+import os from "node:os";
+import path from "node:path";
+import { serializeProvider } from "../support/serialize";
+import { startEmulatorProcess } from "./emulator-process";
+import { measureColdStart, type ColdStartFigure } from "./figures/cold-start";
+import { measurePreview, type PreviewFigure } from "./figures/preview";
+import { measureRateLimit, type RateLimitFigure } from "./figures/rate-limit";
+import { measureRequests, type RequestsRow } from "./figures/requests";
+import { measureThroughput, type ThroughputRow } from "./figures/throughput";
+import { formatTable, writeReport, type Row } from "./report";
+import { now, round } from "./stats";
+
+const root = path.resolve(__dirname, "..", "..");
+const DEFAULT_CONCURRENCY = 16;
+const only = new Set((process.env.BENCH_ONLY ?? "requests,state,throughput,coldstart,preview,ratelimit").split(","));
+const sweep = (process.env.BENCH_CONCURRENCY ?? "4,8,16,32,64").split(",").map(Number);
+
+async function main(): Promise<void> {
+  const started = now();
+  const shim = require(path.join(root, "dist", "provider", "resource", "shim.js")) as typeof import("../../provider/resource/shim");
+  const providerText = (await serializeProvider(shim.webhookSecretShim)).text;
+  const noopText = (await serializeProvider({ create: async (inputs) => ({ id: "noop", outs: inputs }) })).text;
+  const rows: Row[] = [];
+  const report: Record<string, unknown> = {
+    startedAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}` },
+  };
+  const log = (s: string) => console.error(`[bench ${((now() - started) / 1000).toFixed(1)} s] ${s}`);
+
+  const emulator = await startEmulatorProcess({ rateLimit: false });
+  try {
+    if (only.has("requests") || only.has("state")) {
+      const requests: RequestsRow[] = [];
+      for (const keepPrevious of [false, true]) {
+        for (const n of [1, 10, 100, 500]) {
+          log(`requests: N=${n} keepPrevious=${keepPrevious}`);
+          requests.push(await measureRequests(emulator, providerText, n, keepPrevious));
+        }
+      }
+      report.requestsPerRotation = requests;
+      for (const r of requests) {
+        rows.push({
+          figure: `1. Requests/rotation N=${r.n} keepPrevious=${r.keepPrevious}`,
+          measured: `client ${r.clientPerRotation}, emulator ${r.emulatorPerRotation}, nonce ${r.nonceRoundTrips}${r.failures ? `, ${r.failures} failed` : ""}`,
+          target: `${r.target} (${r.keepPrevious ? 2 : 1} + 1/N), nonce 0`,
+          pass: r.clientPerRotation <= r.target && r.emulatorPerRotation <= r.target && r.nonceRoundTrips === 0 && r.failures === 0,
+        });
+      }
+      const maxTokens = Math.max(...requests.map((r) => Math.max(r.tokensMinted.client, r.tokensMinted.emulator)));
+      const minTokens = Math.min(...requests.map((r) => Math.min(r.tokensMinted.client, r.tokensMinted.emulator)));
+      rows.push({ figure: "2. Tokens minted per run (all runs above)", measured: minTokens === maxTokens ? `${maxTokens}` : `${minTokens}..${maxTokens}`, target: "1", pass: maxTokens === 1 && minTokens === 1 });
+      const providerBytes = Buffer.byteLength(providerText);
+      const stateBytes = requests.find((r) => r.n === 10 && r.keepPrevious)!.stateBytesPerResource;
+      report.state = { providerBytes, stateBytesPerResource: stateBytes };
+      rows.push({ figure: "3. Serialized __provider per resource", measured: `${providerBytes} B`, target: "≤ 4096 B", pass: providerBytes <= 4096 });
+      rows.push({ figure: "3. State per resource (Create outputs JSON)", measured: `${stateBytes} B`, target: "—" });
+    }
+
+    if (only.has("throughput")) {
+      log(`throughput: N=500, maxConcurrency ${sweep.join("/")}`);
+      const tp: ThroughputRow[] = await measureThroughput(emulator, providerText, 500, sweep);
+      report.throughput = { n: 500, defaultMaxConcurrency: DEFAULT_CONCURRENCY, rows: tp };
+      for (const r of tp) {
+        const isDefault = r.maxConcurrency === DEFAULT_CONCURRENCY;
+        rows.push({
+          figure: `4. Rotations/s N=500 maxConcurrency=${r.maxConcurrency}${isDefault ? " (default)" : ""}`,
+          measured: `plugin ${r.pluginRps}, direct ${r.directRps}, raw ${r.rawRps}; plugin/direct ${r.pluginVsDirect}, direct/raw ${r.directVsRaw}${r.pluginFailures ? `, ${r.pluginFailures} failed` : ""}`,
+          target: "plugin/direct ≥ 0.8",
+          pass: isDefault ? r.pluginVsDirect >= 0.8 && r.pluginFailures === 0 : undefined,
+        });
+      }
+      const def = tp.find((r) => r.maxConcurrency === DEFAULT_CONCURRENCY) ?? tp[0]!;
+      if (def.pluginPeakRssKb !== undefined) {
+        report.peakRss = { kb: def.pluginPeakRssKb, n: 500 };
+        rows.push({ figure: "8. Plugin peak RSS (VmHWM), N=500", measured: `${round(def.pluginPeakRssKb / 1024, 1)} MiB`, target: "—" });
+      }
+    }
+
+    if (only.has("coldstart")) {
+      log("cold start: Anton vs no-op provider");
+      const cs: ColdStartFigure = await measureColdStart(emulator, providerText, noopText);
+      report.coldStart = cs;
+      rows.push({ figure: "5. Cold start: spawn → first Create done", measured: `${cs.antonMs} ms vs no-op ${cs.noopMs} ms = ${cs.ratio}×`, target: "≤ 1.5×", pass: cs.ratio <= 1.5 });
+      for (const [k, v] of Object.entries(cs.antonPhases)) if (k !== "total") rows.push({ figure: `5.   ${k}`, measured: `${v} ms (no-op ${cs.noopPhases[k] ?? "—"})`, target: "—" });
+    }
+
+    if (only.has("preview")) {
+      log("preview: 500 resources");
+      const pv: PreviewFigure = await measurePreview(emulator, providerText);
+      report.preview = pv;
+      rows.push({ figure: "6. Preview of 500: HTTP requests", measured: `client ${pv.httpRequests.client}, emulator ${pv.httpRequests.emulator}`, target: "0", pass: pv.httpRequests.client === 0 && pv.httpRequests.emulator === 0 });
+      rows.push({ figure: "6. Preview: Check + Diff per resource", measured: `${pv.msPerResource} ms (500 concurrent), ${pv.sequentialMsPerResource} ms one at a time`, target: "—" });
+    }
+  } finally {
+    await emulator.close();
+  }
+
+  if (only.has("ratelimit")) {
+    log("rate limit: 500 rotations at 100 per 10 s (about 40 s)");
+    const rl: RateLimitFigure = await measureRateLimit(providerText);
+    report.rateLimit = rl;
+    rows.push({
+      figure: "7. 500 rotations under 100 req/10 s",
+      measured: `${(rl.elapsedMs / 1000).toFixed(1)} s vs minimum ${rl.minimumMs / 1000} s = ${rl.ratio}×; ${rl.failures} failed, ${rl.http429} × 429`,
+      target: "0 failed, ≤ 1.1×",
+      pass: rl.failures === 0 && rl.ratio <= 1.1,
+    });
+  }
+
+  report.rows = rows;
+  report.durationSeconds = round((now() - started) / 1000, 1);
+  const file = path.join(root, "bench-results.json");
+  writeReport(file, report);
+  console.log(formatTable(rows));
+  console.log(`\n${rows.filter((r) => r.pass === false).length} short of target; ${report.durationSeconds} s; report written to ${path.relative(process.cwd(), file) || file}`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
