@@ -10,7 +10,8 @@
  *
  * Nothing secret is printed except by the last step, which exists to show the secret (a throwaway
  * emulator value). Environment: ANTON_DEMO_PULUMI names the CLI binary to use (default: the pinned
- * `pulumi` npm package, then `pulumi` on PATH); ANTON_DEMO_STATE_DIR moves the backend folder.
+ * `pulumi` npm package, then `pulumi` on PATH); ANTON_DEMO_STATE_DIR moves the backend folder;
+ * ANTON_DEMO_SKIP_BUILD=1 reuses an existing dist/ instead of rebuilding.
  */
 import { spawn, type StdioOptions } from "node:child_process";
 import { accessSync, constants, createReadStream, existsSync, mkdirSync } from "node:fs";
@@ -100,6 +101,12 @@ async function findCli(): Promise<{ cli: Cli; version: string } | { problems: st
   return { problems };
 }
 
+/** A path as the user would type it: relative inside the repository, absolute elsewhere. */
+function shown(dir: string): string {
+  const rel = path.relative(ROOT, dir);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : dir;
+}
+
 function say(line: string): void {
   console.log(`\n== ${line}`);
 }
@@ -116,11 +123,15 @@ async function main(): Promise<number> {
   }
   const { cli, version } = found;
   const stateDir = path.resolve(process.env.ANTON_DEMO_STATE_DIR ?? path.join(ROOT, ".pulumi-local"));
-  console.log(`demo: Pulumi CLI ${version} (${cli.label}); state in ${path.relative(ROOT, stateDir) || stateDir}/`);
+  console.log(`demo: Pulumi CLI ${version} (${cli.label}); state in ${shown(stateDir)}/`);
 
   // The program and the dynamic provider load `pulumi-anton` from dist/, by package name.
-  const build = await run({ command: process.execPath, args: [path.join(ROOT, "node_modules", "typescript", "bin", "tsc")], label: "tsc" }, ["-p", "tsconfig.build.json"]);
-  if (build.code !== 0) throw new DemoError("the package did not build (npm run build)");
+  // ANTON_DEMO_SKIP_BUILD=1 reuses an existing dist/ (the tests build once, up front).
+  if (process.env.ANTON_DEMO_SKIP_BUILD !== "1" || !existsSync(path.join(ROOT, "dist", "provider", "index.js"))) {
+    const tsc = { command: process.execPath, args: [path.join(ROOT, "node_modules", "typescript", "bin", "tsc")], label: "tsc" };
+    const build = await run(tsc, ["-p", "tsconfig.build.json"]);
+    if (build.code !== 0) throw new DemoError("the package did not build (npm run build)");
+  }
   require(path.join(ROOT, "test", "support", "link-self.cjs"));
 
   let emulator: Emulator | undefined;
@@ -199,7 +210,7 @@ async function main(): Promise<number> {
 
     const ok = afterUp === 1 && afterReplace === 2 && fp1 !== fp2 && /^[0-9a-f]{16}$/.test(fp2);
     console.log(
-      `\ndemo: ${ok ? "OK" : "FAILED"}: ${afterReplace} rotations (up: ${afterUp}, up --replace: ${afterReplace}); fingerprint ${fp1} -> ${fp2}; stack ${STACK} kept in ${path.relative(ROOT, stateDir) || stateDir}/ (delete the folder to discard it)`,
+      `\ndemo: ${ok ? "OK" : "FAILED"}: ${afterReplace} rotations (up: ${afterUp}, up --replace: ${afterReplace}); fingerprint ${fp1} -> ${fp2}; stack ${STACK} kept in ${shown(stateDir)}/ (delete the folder to discard it)`,
     );
     return ok ? 0 : 1;
   } finally {
