@@ -142,26 +142,28 @@ export function createReceiver(options: ReceiverOptions): ReceiverServer {
     log(logLine({ outcome: "rejected", status, reason, ...extra }));
     send(res, status, headers);
   };
+  // Refuses without reading (the rest of) the body: draining it would let any client make the
+  // receiver read an unbounded upload. The connection is closed instead of kept alive.
+  const refuseUnread = (req: IncomingMessage, res: ServerResponse, status: number, reason: string, headers: Record<string, string> = {}) => {
+    reject(res, status, reason, {}, { ...headers, Connection: "close" });
+    res.once("finish", () => req.destroy());
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (options.path !== undefined && new URL(req.url ?? "/", "http://receiver").pathname !== options.path) {
-      req.resume();
-      return reject(res, 404, "not_found");
+      return refuseUnread(req, res, 404, "not_found");
     }
-    if (req.method !== "POST") {
-      req.resume();
-      return reject(res, 405, "method_not_allowed", {}, { Allow: "POST" });
-    }
+    if (req.method !== "POST") return refuseUnread(req, res, 405, "method_not_allowed", { Allow: "POST" });
+    // Only now invite an `Expect: 100-continue` sender to send its body: a refusal above (or a
+    // declared size over the cap, checked by readRawBody) never asks for bytes it will not read.
+    if (/^100-continue$/i.test(req.headers.expect ?? "") && !(Number(req.headers["content-length"]) > maxBodyBytes)) res.writeContinue();
     const read = await readRawBody(req, maxBodyBytes);
     if (!read.ok) {
       if (read.reason === "aborted") {
         stats.rejected.aborted = (stats.rejected.aborted ?? 0) + 1;
         return;
       }
-      // Close the connection: the rest of an oversized body is never read.
-      reject(res, 413, "too_large", {}, { Connection: "close" });
-      res.once("finish", () => req.destroy());
-      return;
+      return refuseUnread(req, res, 413, "too_large");
     }
 
     let secrets: WebhookSecrets;
@@ -223,12 +225,15 @@ export function createReceiver(options: ReceiverOptions): ReceiverServer {
     }
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) send(res, 500);
       else res.destroy();
     });
-  });
+  };
+  const server = createServer(onRequest);
+  // Without this listener Node answers "100 Continue" to every such request before the handler runs.
+  server.on("checkContinue", onRequest);
   // Slow-loris bounds: a delivery is small and Anton waits at most 30 s for an answer.
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
