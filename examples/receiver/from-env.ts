@@ -14,6 +14,7 @@ export const ENV = {
   secretsJson: "ANTON_WEBHOOK_SECRETS_JSON",
   secretsFile: "ANTON_WEBHOOK_SECRETS_FILE",
   tolerance: "ANTON_WEBHOOK_TOLERANCE_SECONDS",
+  previousMaxAge: "ANTON_WEBHOOK_PREVIOUS_MAX_AGE_SECONDS",
 } as const;
 
 /** A configured, not yet listening receiver. */
@@ -66,6 +67,7 @@ export function receiverFromEnv(
     log,
     onEvent: options.onEvent ?? ((event) => log(logLine({ outcome: "processed", event_id: event.id, event_type: event.type }))),
     toleranceSeconds: intFrom(env, ENV.tolerance, 300, 0, 3600),
+    previousSecretMaxAgeSeconds: env[ENV.previousMaxAge] ? intFrom(env, ENV.previousMaxAge, 0, 0, 90 * 86_400) : undefined,
     path: env[ENV.path] || undefined,
   });
   return {

@@ -56,6 +56,14 @@ export interface ReceiverOptions {
   log?: (line: string) => void;
   /** Replay window in seconds, both directions. Default 300 (Anton's 5 minutes). */
   toleranceSeconds?: number;
+  /**
+   * Stop accepting the previous secret this many seconds after the rotation (the document's
+   * `rotatedAt`), even if the secrets source still carries it. The AWS example keeps `previous`
+   * until the next rotation, which may be a month away; this bounds how long a retired secret
+   * stays valid without editing the document. Default: no limit (drop `previous` by emptying it).
+   * A document without `rotatedAt` keeps its `previous`.
+   */
+  previousSecretMaxAgeSeconds?: number;
   /** Largest accepted body in bytes; larger ones get 413. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Only this path is served (others get 404). Default: any path. */
@@ -100,6 +108,11 @@ function send(res: ServerResponse, status: number, extraHeaders: Record<string, 
   const body = status < 300 ? '{"ok":true}' : JSON.stringify({ error: PUBLIC_ERROR[status] ?? "error" });
   res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store", ...extraHeaders });
   res.end(body);
+}
+
+function isPreviousExpired(secrets: WebhookSecrets, nowMs: number, maxAgeSeconds: number | undefined): boolean {
+  if (maxAgeSeconds === undefined || secrets.previous === undefined || secrets.rotatedAt === undefined) return false;
+  return nowMs - Date.parse(secrets.rotatedAt) > maxAgeSeconds * 1000;
 }
 
 function eventOf(body: Buffer): AntonEvent | undefined {
@@ -173,7 +186,8 @@ export function createReceiver(options: ReceiverOptions): ReceiverServer {
       // 503 makes Anton retry later instead of dropping the event.
       return reject(res, 503, "secrets_unavailable", {}, { "Retry-After": "30" });
     }
-    const list = secrets.previous ? [secrets.current, secrets.previous] : [secrets.current];
+    const previousExpired = isPreviousExpired(secrets, now(), options.previousSecretMaxAgeSeconds);
+    const list = secrets.previous && !previousExpired ? [secrets.current, secrets.previous] : [secrets.current];
 
     let verified: VerifiedWebhook;
     try {
@@ -186,7 +200,9 @@ export function createReceiver(options: ReceiverOptions): ReceiverServer {
       });
     } catch (error) {
       if (error instanceof WebhookVerificationError) {
-        return reject(res, STATUS_BY_CODE[error.code], error.code, { scheme: error.scheme, skew_seconds: error.skewSeconds });
+        // previous_secret=expired tells an operator why a late sender on the old secret now gets 401.
+        const extra = { scheme: error.scheme, skew_seconds: error.skewSeconds, previous_secret: previousExpired ? "expired" : undefined };
+        return reject(res, STATUS_BY_CODE[error.code], error.code, extra);
       }
       // A WebhookConfigurationError (e.g. a secret with a stray newline) is our bug, not the sender's.
       return reject(res, 500, "invalid_configuration");

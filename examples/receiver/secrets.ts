@@ -11,6 +11,11 @@ export interface WebhookSecrets {
   readonly current: string;
   /** The secret before the last rotation; absent (or empty) once it has been dropped. */
   readonly previous?: string;
+  /**
+   * When `current` replaced `previous` (ISO 8601, the document's `rotatedAt`); kept only alongside
+   * `previous`, since its one use is ageing `previous` out (`previousSecretMaxAgeSeconds`).
+   */
+  readonly rotatedAt?: string;
 }
 
 /** Raised when no usable secrets are available; the message never contains a secret. */
@@ -64,7 +69,13 @@ export function parseSecretsJson(text: string, source: string): WebhookSecrets {
   if (typeof fingerprint === "string" && fingerprint !== "" && fingerprint !== secretFingerprint(current)) {
     throw new SecretsUnavailableError(`${source}: "fingerprint" does not match "current"; the document mixes two rotations.`);
   }
-  return previous === undefined || previous === current ? { current } : { current, previous };
+  if (previous === undefined || previous === current) return { current };
+  const rotatedAt = record.rotatedAt;
+  if (rotatedAt === undefined || rotatedAt === null || rotatedAt === "") return { current, previous };
+  if (typeof rotatedAt !== "string" || Number.isNaN(Date.parse(rotatedAt))) {
+    throw new SecretsUnavailableError(`${source}: "rotatedAt" must be an ISO 8601 time.`);
+  }
+  return { current, previous, rotatedAt };
 }
 
 /** Secrets parsed once from an environment variable (restart, or use a file, to change them). */

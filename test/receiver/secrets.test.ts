@@ -14,8 +14,9 @@ import { secretsFile } from "./support";
 
 const A = `whsec_${"a".repeat(64)}`;
 const B = `whsec_${"b".repeat(64)}`;
+const AT = "2026-01-01T00:00:00.000Z";
 const doc = (current: unknown, previous: unknown = "", extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ current, previous, rotatedAt: "2026-01-01T00:00:00.000Z", ...extra });
+  JSON.stringify({ current, previous, rotatedAt: AT, ...extra });
 
 /** Asserts a throw whose message names the problem but contains no secret material. */
 function expectSafeError(fn: () => unknown, pattern: RegExp): void {
@@ -36,7 +37,7 @@ describe("parseSecretsJson", () => {
   it("reads the AWS example's document {current, previous, rotatedAt, fingerprint}", () => {
     const fingerprint = createHash("sha256").update(A).digest("hex").slice(0, 16);
     expect(secretFingerprint(A)).toBe(fingerprint);
-    expect(parseSecretsJson(doc(A, B, { fingerprint }), "src")).toEqual({ current: A, previous: B });
+    expect(parseSecretsJson(doc(A, B, { fingerprint }), "src")).toEqual({ current: A, previous: B, rotatedAt: AT });
   });
 
   it("an empty, missing or equal previous means current only", () => {
@@ -63,7 +64,7 @@ describe("envSecretsSource", () => {
     const env = { ANTON_WEBHOOK_SECRETS_JSON: doc(A, B) };
     const get = envSecretsSource("ANTON_WEBHOOK_SECRETS_JSON", env);
     env.ANTON_WEBHOOK_SECRETS_JSON = doc(B);
-    expect(get()).toEqual({ current: A, previous: B });
+    expect(get()).toEqual({ current: A, previous: B, rotatedAt: AT });
   });
 
   it("unset or blank: an error naming the variable", () => {
@@ -81,7 +82,7 @@ describe("fileSecretsSource", () => {
     expect(source.get()).toEqual({ current: A });
     expect(source.get()).toEqual({ current: A });
     file.write(doc(B, A));
-    expect(source.get()).toEqual({ current: B, previous: A });
+    expect(source.get()).toEqual({ current: B, previous: A, rotatedAt: AT });
     expect(loads).toEqual([
       { fingerprint: secretFingerprint(A), hasPrevious: false },
       { fingerprint: secretFingerprint(B), hasPrevious: true },
@@ -102,12 +103,12 @@ describe("fileSecretsSource", () => {
     file.write(doc(A, B));
     const errors: string[] = [];
     const source = fileSecretsSource(file.path, { onError: (e) => errors.push(e.message) });
-    expect(source.get()).toEqual({ current: A, previous: B });
+    expect(source.get()).toEqual({ current: A, previous: B, rotatedAt: AT });
     file.write(`{"current": "${B}"`);
-    expect(source.get()).toEqual({ current: A, previous: B });
-    expect(source.get()).toEqual({ current: A, previous: B });
+    expect(source.get()).toEqual({ current: A, previous: B, rotatedAt: AT });
+    expect(source.get()).toEqual({ current: A, previous: B, rotatedAt: AT });
     rmSync(file.path);
-    expect(source.get()).toEqual({ current: A, previous: B });
+    expect(source.get()).toEqual({ current: A, previous: B, rotatedAt: AT });
     expect(errors).toEqual(["secrets file: not valid JSON; expected {\"current\": \"whsec_...\", \"previous\": \"whsec_...\" | \"\"}.", "secrets file: cannot be read (ENOENT)."]);
     file.write(doc(B));
     expect(source.get()).toEqual({ current: B });
