@@ -46,6 +46,9 @@ const ENV_KEYS = [
 
 const optionsCache = new Map<string, AntonClientOptions>();
 const clientCache = new Map<string, AntonClient>();
+// Check and Create call clientFor once per resource with the same options object (optionsFor caches it).
+// Fingerprinting validates and imports the DPoP key, a PEM parse that cost more than the HTTP work of a rotation.
+let clientByOptions = new WeakMap<AntonClientOptions, AntonClient>();
 
 // Keyed by a hash so the cache keys themselves hold no credential.
 function sourceKey(config: ConfigSnapshot, env: NodeJS.ProcessEnv): string {
@@ -71,12 +74,15 @@ export function optionsFor(config: ConfigSnapshot, env: NodeJS.ProcessEnv): Anto
 
 /** The shared client for these credentials; constructing one validates the key but makes no request. */
 export function clientFor(options: AntonClientOptions): AntonClient {
+  const known = clientByOptions.get(options);
+  if (known) return known;
   const key = credentialFingerprint(options);
   let client = clientCache.get(key);
   if (!client) {
     client = new AntonClient(options);
     clientCache.set(key, client);
   }
+  clientByOptions.set(options, client);
   return client;
 }
 
@@ -85,5 +91,6 @@ export async function closeClients(): Promise<void> {
   const clients = [...clientCache.values()];
   clientCache.clear();
   optionsCache.clear();
+  clientByOptions = new WeakMap();
   await Promise.all(clients.map((c) => c.close()));
 }
