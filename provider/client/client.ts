@@ -9,6 +9,7 @@ import { signProof, NonceStore } from "./dpop";
 import { AntonApiError, parseErrorBody, parseWwwAuthenticate, type ServerState } from "./errors";
 import { HttpTransport, TransportError, type HttpResponse } from "./http";
 import { Monitor, statusClassOf, type ClientStats, type RetryReason } from "./monitoring";
+import { RatePacer, type PacedResponse } from "./rate-pacer";
 import { resolveClientOptions, validateOptions, type AntonClientOptions, type ResolvedOptions } from "./options";
 import { Redactor } from "./redact";
 import { isRetryableStatus, parseRetryAfter, RetryBudget } from "./retry";
@@ -104,6 +105,7 @@ export class AntonClient {
   readonly #redactor = new Redactor();
   readonly #monitor = new Monitor();
   readonly #basic: string;
+  readonly #pacer: RatePacer;
   #clockOffsetMs = 0;
   #closed = false;
 
@@ -123,6 +125,7 @@ export class AntonClient {
       dispatcher: o.dispatcher,
     });
     this.#tokens = new TokenCache(() => this.#mint(), o.now);
+    this.#pacer = new RatePacer(o.now, o.sleep, () => this.#clockOffsetMs);
   }
 
   /** `new AntonClient({ ...resolveClientOptions({ env }), ...overrides })`. */
@@ -328,11 +331,21 @@ export class AntonClient {
     for (;;) {
       if (this.#closed) throw new AntonApiError({ code: "client_closed", message: "The Anton client was closed.", attempts, serverState: unknown ? "unknown" : "unchanged" });
       if (spec.signal?.aborted) throw this.#aborted(spec, attempts, unknown);
+      // /v1 requests wait while Anton's rate-limit window is known to be full (the token endpoint is not limited).
+      let settle: ((res?: PacedResponse) => void) | undefined;
+      if (spec.role === "resource") {
+        try {
+          settle = await this.#pacer.admit(spec.signal);
+        } catch {
+          throw this.#aborted(spec, attempts, unknown);
+        }
+      }
       let prepared: { headers: Record<string, string>; token?: string };
       try {
         // Read the shared offset late: a token mint inside this step may just have learned it.
         prepared = await this.#headersFor(spec, htu, () => (learnedOffset ? offsetMs : this.#clockOffsetMs));
       } catch (err) {
+        settle?.();
         // A token-mint failure during a retry must not hide that an earlier attempt may have been applied.
         if (err instanceof AntonApiError && unknown) throw this.#reframe(err, attempts);
         throw err;
@@ -349,6 +362,7 @@ export class AntonClient {
           signal: spec.signal,
         });
       } catch (err) {
+        settle?.();
         const te = err instanceof TransportError ? err : new TransportError("network_error", "UNKNOWN", true);
         if (spec.mutating && te.maybeSent) unknown = true;
         const durationMs = performance.now() - t0;
@@ -367,6 +381,7 @@ export class AntonClient {
         throw this.#transportFailure(spec, te, attempts, unknown);
       }
 
+      settle?.(res);
       const durationMs = performance.now() - t0;
       const requestId = safeRequestId(res.headers["x-request-id"]);
       const serverNonce = res.headers["dpop-nonce"];
