@@ -5,7 +5,7 @@
  */
 import { startEmulator, type EmulatorOptions } from "../emulator";
 
-type Command = { id: number; cmd: "webhooks"; n: number } | { id: number; cmd: "state" } | { id: number; cmd: "reset" } | { id: number; cmd: "close" };
+type Command = { id: number; cmd: "webhooks"; n: number } | { id: number; cmd: "state" } | { id: number; cmd: "reset" } | { id: number; cmd: "delay"; ms: number } | { id: number; cmd: "close" };
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.env.BENCH_EMULATOR_OPTIONS ?? "{}") as EmulatorOptions;
@@ -19,6 +19,11 @@ async function main(): Promise<void> {
         const s = emulator.state;
         return send({ id: m.id, result: { total: s.requests.total, byRoute: { ...s.requests.byRoute }, tokensMinted: s.tokensMinted, rejections: { ...s.rejections } } });
       }
+      case "delay":
+        // Simulated network round trip on every request (0 = none).
+        emulator.faults.clear();
+        if (m.ms > 0) emulator.faults.delay(m.ms);
+        return send({ id: m.id, result: null });
       case "reset":
         emulator.state.resetCounters();
         return send({ id: m.id, result: null });

@@ -22,6 +22,8 @@ export interface EmulatorProcess {
   webhooks(n: number): Promise<string[]>;
   state(): Promise<EmulatorCounts>;
   reset(): Promise<void>;
+  /** Delays every response by `ms` (a simulated network round trip); 0 turns it off. */
+  delay(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startEmulatorProcess(options: Pick<EmulatorOptions, "rateL
     webhooks: (n) => ask<string[]>("webhooks", { n }),
     state: () => ask<EmulatorCounts>("state"),
     reset: () => ask<void>("reset"),
+    delay: (ms) => ask<void>("delay", { ms }),
     async close() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));

@@ -25,3 +25,21 @@ export function rollingWindowMinimumMs(requests: number, limit: number, windowMs
 }
 
 export const round = (v: number, digits = 2): number => Number(v.toFixed(digits));
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); undefined elsewhere. */
+export function cpuMsOf(pid: number): number | undefined {
+  try {
+    const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8") as string;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (clock ticks, 100 Hz on Linux).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms used by each named process between `start()` and the returned `stop()`. */
+export function cpuMeter(pids: Record<string, number>): () => Record<string, number> {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMsOf(pid) ?? NaN]));
+  return () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, (cpuMsOf(pid) ?? NaN) - before[k]!]));
+}

@@ -8,31 +8,40 @@ import { AntonClient } from "../../../provider/client";
 import type { EmulatorProcess } from "../emulator-process";
 import { startProbedPlugin, upAll } from "../plugin-run";
 import { rawRotationsPerSecond } from "../raw-loop";
-import { now, round } from "../stats";
+import { cpuMeter, now, round } from "../stats";
 
 export interface ThroughputRow {
   maxConcurrency: number;
+  /** Simulated round trip added by the emulator to every response, ms. */
+  rttMs: number;
   pluginRps: number;
   directRps: number;
-  rawRps: number;
+  /** Undefined when the raw loop was not run (simulated-RTT runs). */
+  rawRps?: number;
   /** plugin / direct; target ≥ 0.8. */
   pluginVsDirect: number;
   /** direct / raw: how close the client is to the emulator's ceiling. */
-  directVsRaw: number;
+  directVsRaw?: number;
   pluginFailures: number;
   pluginPeakRssKb?: number;
   pluginTokens: number;
+  /** CPU ms per rotation in each process during the timed phase (10 ms tick resolution over the whole phase). */
+  cpuMsPerRotation: { plugin: Record<string, number>; direct: Record<string, number> };
 }
+
+const perRotation = (cpu: Record<string, number>, n: number) => Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round(v / n, 3)]));
 
 async function pluginRun(emulator: EmulatorProcess, providerText: string, n: number, c: number) {
   const [warm, ...ids] = await emulator.webhooks(n + 1);
   const p = await startProbedPlugin({ config: emulator.config, env: { ANTON_MAX_CONCURRENCY: String(c) } });
   // One Create first: module load, key import and the token are cold-start costs (figure 5), not throughput.
   await upAll(p.plugin, providerText, [warm!], { keepPrevious: false }, `warm-${c}`);
+  const cpu = cpuMeter({ bench: process.pid, plugin: p.plugin.pid, emulator: emulator.pid });
   const up = await upAll(p.plugin, providerText, ids, { keepPrevious: false }, `tp-${c}`);
+  const cpuMs = cpu();
   const peak = p.peakRssKb();
   const probe = await p.finish();
-  return { rps: (n * 1000) / up.createMs, failures: up.failures.length, peak, tokens: probe.tokens };
+  return { rps: (n * 1000) / up.createMs, failures: up.failures.length, peak, tokens: probe.tokens, cpuMsPerRotation: perRotation(cpuMs, n) };
 }
 
 async function directRun(emulator: EmulatorProcess, n: number, c: number) {
@@ -46,38 +55,52 @@ async function directRun(emulator: EmulatorProcess, n: number, c: number) {
   });
   try {
     await client.rotateWebhookSecret(warm!);
+    const cpu = cpuMeter({ bench: process.pid, emulator: emulator.pid });
     const t0 = now();
     await Promise.all(ids.map((id) => client.rotateWebhookSecret(id)));
-    return (n * 1000) / (now() - t0);
+    const ms = now() - t0;
+    return { rps: (n * 1000) / ms, cpuMsPerRotation: perRotation(cpu(), n) };
   } finally {
     await client.close();
   }
 }
 
 /** Best of `rounds` for each path (the least disturbed run), paths interleaved within a round. */
-export async function measureThroughput(emulator: EmulatorProcess, providerText: string, n: number, concurrencies: number[], rounds = 2): Promise<ThroughputRow[]> {
+export async function measureThroughput(
+  emulator: EmulatorProcess,
+  providerText: string,
+  n: number,
+  concurrencies: number[],
+  opts: { rttMs?: number; raw?: boolean; rounds?: (c: number) => number } = {},
+): Promise<ThroughputRow[]> {
   const rows: ThroughputRow[] = [];
+  const rttMs = opts.rttMs ?? 0;
+  await emulator.delay(rttMs);
   for (const c of concurrencies) {
-    let plugin = { rps: 0, failures: 0, peak: undefined as number | undefined, tokens: 0 };
-    let direct = 0;
+    const rounds = opts.rounds?.(c) ?? 1;
+    let plugin = { rps: 0, failures: 0, peak: undefined as number | undefined, tokens: 0, cpuMsPerRotation: {} as Record<string, number> };
+    let direct = { rps: 0, cpuMsPerRotation: {} as Record<string, number> };
     let raw = 0;
     for (let r = 0; r < rounds; r++) {
       const pr = await pluginRun(emulator, providerText, n, c);
       if (pr.rps > plugin.rps) plugin = { ...pr, failures: Math.max(plugin.failures, pr.failures) };
-      direct = Math.max(direct, await directRun(emulator, n, c));
-      raw = Math.max(raw, (await rawRotationsPerSecond(emulator, await emulator.webhooks(n), c)).rps);
+      const dr = await directRun(emulator, n, c);
+      if (dr.rps > direct.rps) direct = dr;
+      if (opts.raw !== false) raw = Math.max(raw, (await rawRotationsPerSecond(emulator, await emulator.webhooks(n), c)).rps);
     }
     rows.push({
       maxConcurrency: c,
+      rttMs,
       pluginRps: round(plugin.rps, 1),
-      directRps: round(direct, 1),
-      rawRps: round(raw, 1),
-      pluginVsDirect: round(plugin.rps / direct, 3),
-      directVsRaw: round(direct / raw, 3),
+      directRps: round(direct.rps, 1),
+      ...(raw ? { rawRps: round(raw, 1), directVsRaw: round(direct.rps / raw, 3) } : {}),
+      pluginVsDirect: round(plugin.rps / direct.rps, 3),
       pluginFailures: plugin.failures,
       pluginPeakRssKb: plugin.peak,
       pluginTokens: plugin.tokens,
+      cpuMsPerRotation: { plugin: plugin.cpuMsPerRotation, direct: direct.cpuMsPerRotation },
     });
   }
+  await emulator.delay(0);
   return rows;
 }
