@@ -46,12 +46,9 @@ export async function startProbedPlugin(opts: { config?: Record<string, string>;
   const plugin = await startPlugin({ env: { NODE_OPTIONS: `--require ${PROBE}`, ANTON_BENCH_PROBE_OUT: out, ...opts.env } });
   const readyAt = now();
   if (opts.config) {
-    const config = opts.config;
-    await plugin.configure({
-      ...config,
-      "anton:clientSecret": wrapSecret(config["anton:clientSecret"]),
-      "anton:dpopPrivateKey": wrapSecret(config["anton:dpopPrivateKey"]),
-    });
+    // The engine sends secret config values wrapped as secrets.
+    const secret = new Set(["anton:clientSecret", "anton:dpopPrivateKey"]);
+    await plugin.configure(Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [k, secret.has(k) ? wrapSecret(v) : v])));
   }
   return {
     plugin,
