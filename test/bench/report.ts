@@ -17,7 +17,7 @@ export function formatTable(rows: Row[]): string {
   const head: Row = { figure: "Figure", measured: "Measured", target: "Target" };
   const cells = [head, ...rows].map((r, i) => [r.figure, r.measured, r.target, i === 0 ? "Mark" : mark(r.pass)]);
   const widths = [0, 1, 2, 3].map((c) => Math.max(...cells.map((r) => r[c]!.length)));
-  const line = (r: string[]) => r.map((v, c) => v.padEnd(widths[c]!)).join(" | ");
+  const line = (r: string[]) => r.map((v, c) => v.padEnd(widths[c]!)).join(" | ").trimEnd();
   return [line(cells[0]!), widths.map((w) => "-".repeat(w)).join("-|-"), ...cells.slice(1).map(line)].join("\n");
 }
 
