@@ -26,7 +26,7 @@ describe("report helpers", () => {
       { figure: "longer figure", measured: "3", target: "≤ 2", pass: false },
     ]).split("\n");
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toMatch(/^a +\| 1 +\| ≤ 2 \| pass$/);
-    expect(lines[3]).toMatch(/^longer figure \| 3 +\| ≤ 2 \| SHORT$/);
+    expect(lines[2]).toMatch(/^a +\| 1 +\| ≤ 2 +\| pass$/);
+    expect(lines[3]).toMatch(/^longer figure \| 3 +\| ≤ 2 +\| SHORT$/);
   });
 });
