@@ -48,7 +48,14 @@ export async function startProbedPlugin(opts: { config?: Record<string, string>;
   if (opts.config) {
     // The engine sends secret config values wrapped as secrets.
     const secret = new Set(["anton:clientSecret", "anton:dpopPrivateKey"]);
-    await plugin.configure(Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [k, secret.has(k) ? wrapSecret(v) : v])));
+    try {
+      await plugin.configure(Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [k, secret.has(k) ? wrapSecret(v) : v])));
+    } catch (err) {
+      // Never leave a plugin process behind when the bench fails.
+      await plugin.close();
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
   return {
     plugin,
