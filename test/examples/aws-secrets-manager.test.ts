@@ -2,25 +2,17 @@
  * examples/aws-secrets-manager: the rotated secret reaches AWS Secrets Manager as one secret
  * version holding JSON {current, previous, rotatedAt, fingerprint}, and nowhere in plain text.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runProgram, settle, type RecordedResource, type RunOptions } from "../support/mocks";
-import { startAnton, type AntonFixture } from "../support/anton";
+import { useAnton } from "../support/anton";
 import { isWireSecret, issuedSecrets, loadExample, plaintextLeaks } from "./harness";
 
-const impl = require("pulumi-anton/dynamic") as typeof import("../../provider/dynamic");
 type Example = typeof import("../../examples/aws-secrets-manager/index");
 
 const PROJECT = "anton-aws-secrets-manager";
 const ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:anton/webhook-signing-secret-AbCdEf";
 
-let anton: AntonFixture;
-beforeAll(async () => {
-  anton = await startAnton();
-});
-afterAll(async () => {
-  await impl.closeClients();
-  await anton.emulator.close();
-});
+const anton = useAnton();
 
 function options(webhookId: string, extra: Record<string, string> = {}): RunOptions {
   return {

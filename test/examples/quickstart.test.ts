@@ -3,23 +3,15 @@
  * setMocks engine model with the real serialized provider against the emulator. The same figures
  * the demo prints: 1 rotation after the first up, 2 after the replace.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runProgram, settle } from "../support/mocks";
-import { startAnton, type AntonFixture } from "../support/anton";
+import { useAnton } from "../support/anton";
 import { isWireSecret, issuedSecrets, loadExample, plaintextLeaks } from "./harness";
 
-const impl = require("pulumi-anton/dynamic") as typeof import("../../provider/dynamic");
 
 type Quickstart = typeof import("../../examples/quickstart/index");
 
-let anton: AntonFixture;
-beforeAll(async () => {
-  anton = await startAnton();
-});
-afterAll(async () => {
-  await impl.closeClients();
-  await anton.emulator.close();
-});
+const anton = useAnton();
 
 const SECRET_KEYS = ["anton:clientSecret", "anton:dpopPrivateKey"];
 

@@ -7,13 +7,12 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runProgram, settle, type RecordedResource } from "../support/mocks";
-import { startAnton, type AntonFixture } from "../support/anton";
+import { useAnton } from "../support/anton";
 import { loadSerialized } from "../support/serialize";
 import { EXAMPLES, issuedSecrets, loadExample, plaintextLeaks } from "./harness";
 
-const impl = require("pulumi-anton/dynamic") as typeof import("../../provider/dynamic");
 // js-yaml is pinned in package-lock.json (it comes with eslint); only this test parses YAML.
 const yaml = require("js-yaml") as { load(text: string): unknown };
 
@@ -22,14 +21,7 @@ type Example = typeof import("../../examples/scheduled-rotation/index");
 const PROJECT = "anton-scheduled-rotation";
 const DAY = 86_400_000;
 
-let anton: AntonFixture;
-beforeAll(async () => {
-  anton = await startAnton();
-});
-afterAll(async () => {
-  await impl.closeClients();
-  await anton.emulator.close();
-});
+const anton = useAnton();
 
 /** The recorded resources as they would look `days` later: only the clock moved. */
 function aged(resources: Map<string, RecordedResource>, days: number): Map<string, RecordedResource> {

@@ -4,13 +4,12 @@
  * into consumers, non-secret outputs carry nothing secret, and replaces rotate.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runProgram, settle, type RecordedResource } from "../support/mocks";
-import { startAnton, type AntonFixture } from "../support/anton";
+import { useAnton } from "../support/anton";
 import { SECRET_SIG } from "../support/plugin";
 
 const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");
-const impl = require("pulumi-anton/dynamic") as typeof import("../../provider/dynamic");
 
 class Consumer extends pulumi.CustomResource {
   declare public readonly value: pulumi.Output<string>;
@@ -19,14 +18,7 @@ class Consumer extends pulumi.CustomResource {
   }
 }
 
-let anton: AntonFixture;
-beforeAll(async () => {
-  anton = await startAnton();
-});
-afterAll(async () => {
-  await impl.closeClients();
-  await anton.emulator.close();
-});
+const anton = useAnton();
 
 describe("AntonWebhookSecret in a program", () => {
   it("rotates on create, exposes secret outputs as secrets and feeds a consumer a secret", async () => {

@@ -1,4 +1,5 @@
 /** Starts the emulator and exposes its demo credentials in the shapes the provider reads. */
+import { afterAll, beforeAll } from "vitest";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator";
 
 export interface AntonFixture {
@@ -55,4 +56,21 @@ export const TOKEN = "POST /oauth/token";
 /** Requests to /v1 routes plus token mints: everything that crossed the network. */
 export function totalRequests(emulator: Emulator): number {
   return emulator.state.requests.total;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that start an emulator for the file and, afterwards, close the
+ * package's cached clients (the built `pulumi-anton/dynamic` the serialized provider uses) and the emulator.
+ * The returned object is filled in by beforeAll.
+ */
+export function useAnton(options: EmulatorOptions = {}): AntonFixture {
+  const fixture = {} as AntonFixture;
+  beforeAll(async () => {
+    Object.assign(fixture, await startAnton(options));
+  });
+  afterAll(async () => {
+    await (require("pulumi-anton/dynamic") as { closeClients(): Promise<void> }).closeClients();
+    await fixture.emulator?.close();
+  });
+  return fixture;
 }
