@@ -75,7 +75,7 @@ export function validateInputs(raw: Record<string, unknown>): { inputs: WebhookS
     } else {
       for (const [key, value] of Object.entries(rawTriggers as Record<string, unknown>)) {
         if (typeof value === "string") triggers[key] = value;
-        else fail(`triggers.${key}`, `must be a string, got ${show(value)}. Convert it first, e.g. String(value) or JSON.stringify(value).`);
+        else fail(`triggers.${key}`, `must be a string, got a value of type ${value === null ? "null" : typeof value} (values are not echoed: triggers may carry secrets by mistake). Convert it first, e.g. String(value) or JSON.stringify(value).`);
       }
     }
   }
