@@ -1,6 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { MockAgent } from "undici";
-import { AntonClient, type AntonClientOptions } from "../../provider/client";
+import { expect } from "vitest";
+import { AntonApiError, AntonClient, type AntonClientOptions } from "../../provider/client";
 
 export function ecKeyPem(): string {
   return generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "pem", type: "pkcs8" }).toString();
@@ -65,4 +66,15 @@ export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result: 
     process.stderr.write = err;
     methods.forEach((m, i) => (console[m] = saved[i]!));
   }
+}
+
+/** Awaits a promise that must reject with an AntonApiError, and returns the error. */
+export async function rejection(p: Promise<unknown>): Promise<AntonApiError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(AntonApiError);
+    return err as AntonApiError;
+  }
+  throw new Error("expected rejection");
 }

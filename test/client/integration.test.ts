@@ -8,9 +8,10 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { AntonApiError, AntonClient, RATE_LIMIT_CHANNEL, REQUEST_CHANNEL, RETRY_CHANNEL, TOKEN_CHANNEL, type AntonClientOptions } from "../../provider/client";
+import { AntonClient, RATE_LIMIT_CHANNEL, REQUEST_CHANNEL, RETRY_CHANNEL, TOKEN_CHANNEL, type AntonClientOptions } from "../../provider/client";
 import { INTERNAL_CALL } from "../../provider/client/client";
 import { startEmulator, type Emulator } from "../emulator";
+import { rejection } from "./helpers";
 
 const ROTATE = "POST /v1/webhooks/:id/secret/rotate";
 const SECRET = "GET /v1/webhooks/:id/secret";
@@ -40,16 +41,6 @@ async function setup(emuOpts: Parameters<typeof startEmulator>[0] = {}, clientOp
   });
   clients.push(client);
   return { emu, client, sleeps };
-}
-
-async function rejection(p: Promise<unknown>): Promise<AntonApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AntonApiError);
-    return err as AntonApiError;
-  }
-  throw new Error("expected rejection");
 }
 
 function collect(name: string): { events: Array<Record<string, unknown>>; stop(): void } {

@@ -3,23 +3,13 @@
  * malformed bodies), driven through an undici MockAgent.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { AntonApiError, type AntonClient } from "../../provider/client";
+import type { AntonClient } from "../../provider/client";
 import { INTERNAL_CALL } from "../../provider/client/client";
-import { mockClient, replyToken, TOKEN_PATH } from "./helpers";
+import { mockClient, rejection, replyToken, TOKEN_PATH } from "./helpers";
 
 const WH = "wbh_01HX8Z9K0M2N3P4Q5R6S7T8UW";
 const ROTATE = `/v1/webhooks/${WH}/secret/rotate`;
 const json = { headers: { "content-type": "application/json", "x-request-id": "req_123" } };
-
-async function rejection(p: Promise<unknown>): Promise<AntonApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AntonApiError);
-    return err as AntonApiError;
-  }
-  throw new Error("expected rejection");
-}
 
 let clients: AntonClient[] = [];
 afterEach(async () => {
