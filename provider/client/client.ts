@@ -9,7 +9,7 @@ import { signProof, NonceStore } from "./dpop";
 import { AntonApiError, parseErrorBody, parseWwwAuthenticate, type ServerState } from "./errors";
 import { HttpTransport, TransportError, type HttpResponse } from "./http";
 import { Monitor, statusClassOf, type ClientStats, type RetryReason } from "./monitoring";
-import { RatePacer, type PacedResponse } from "./rate-pacer";
+import { RatePacer, type Settle } from "./rate-pacer";
 import { resolveClientOptions, validateOptions, type AntonClientOptions, type ResolvedOptions } from "./options";
 import { Redactor } from "./redact";
 import { isRetryableStatus, parseRetryAfter, RetryBudget } from "./retry";
@@ -332,7 +332,7 @@ export class AntonClient {
       if (this.#closed) throw new AntonApiError({ code: "client_closed", message: "The Anton client was closed.", attempts, serverState: unknown ? "unknown" : "unchanged" });
       if (spec.signal?.aborted) throw this.#aborted(spec, attempts, unknown);
       // /v1 requests wait while Anton's rate-limit window is known to be full (the token endpoint is not limited).
-      let settle: ((res?: PacedResponse) => void) | undefined;
+      let settle: Settle | undefined;
       if (spec.role === "resource") {
         try {
           settle = await this.#pacer.admit(spec.signal);
@@ -352,6 +352,7 @@ export class AntonClient {
       }
       attempts += 1;
       const t0 = performance.now();
+      settle?.sending();
       let res: HttpResponse;
       try {
         res = await this.#transport.send({

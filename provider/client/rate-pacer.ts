@@ -12,6 +12,17 @@
  * the call that got it (it waits `Retry-After` and retries): a 429 may come
  * from elsewhere (a proxy, another process sharing the merchant's window), and
  * its `Reset` can be a full window away, so it must not stall every call.
+ *
+ * `X-RateLimit-Reset` is whole seconds rounded up, so waking at Reset is up to
+ * 1 s late per window. Under a rolling window, the slot request n needs is the
+ * one request n−Limit holds, and it frees exactly one window after the server
+ * accepted that request. The pacer keeps the send and answer times of the
+ * requests it released and learns an upper bound on the window from every
+ * answer: the window is at most Reset − (send time of the oldest request the
+ * server can have been counting, see #learnWindow). It then wakes at (last
+ * answer up to request n−Limit + that bound), never later than Reset. Both bounds only err late, unless another client
+ * shares the window; a probe refused after such an early wake waits
+ * `Retry-After` as before, and widens a safety margin so it does not recur.
  */
 import { parseRetryAfter } from "./retry";
 
@@ -23,6 +34,23 @@ export interface PacedResponse {
 
 /** Longest pause the pacer will take from a header; anything longer is treated as nonsense. */
 const MAX_PAUSE_MS = 15 * 60_000;
+/** Slack added to a wake computed from the learned window (timer and clock granularity between processes). */
+const BASE_MARGIN_MS = 50;
+/** Send log entries kept beyond the limit (enough for the walk back to the oldest request in the window). */
+const LOG_SLACK = 64;
+
+/** One released request: when it was sent, when its answer came, and whether the server counted it. */
+interface Sent {
+  sentAt: number;
+  answeredAt?: number;
+  /** "ok": answered below 400, counted; "refused": 429, not counted; "unknown": no answer, or another error. */
+  state?: "ok" | "refused" | "unknown";
+}
+
+export type Settle = ((res?: PacedResponse) => void) & {
+  /** Marks the moment the request goes on the wire (defaults to when it was admitted). */
+  sending(): void;
+};
 
 export class RatePacer {
   /**
@@ -40,6 +68,18 @@ export class RatePacer {
   #sleeping = false;
   /** Whether the server has reported its window (so a 429 on a probe means "wait"). */
   #paced = false;
+  /** `X-RateLimit-Limit` as last reported. */
+  #limit: number | undefined = undefined;
+  /** Learned upper bound on the window length in ms (server clock), from answers. */
+  #windowHi: number | undefined = undefined;
+  #margin = BASE_MARGIN_MS;
+  /** Whether the current pause ends at a wake computed from the learned window (earlier than Reset). */
+  #earlyWake = false;
+  /** Requests released, by sequence number; `#log[i]` is request `#logBase + i`. */
+  #log: Sent[] = [];
+  #logBase = 1;
+  /** Latest answer among requests dropped from the log. */
+  #droppedAnsweredAt = -Infinity;
 
   constructor(
     private readonly now: () => number,
@@ -54,7 +94,7 @@ export class RatePacer {
    * Returns the function to call with its response (or with nothing when no
    * response came); calling it again has no effect.
    */
-  async admit(signal?: AbortSignal): Promise<(res?: PacedResponse) => void> {
+  async admit(signal?: AbortSignal): Promise<Settle> {
     let seq: number;
     if (this.#waiters.length === 0 && this.#mayTake()) {
       seq = this.#take();
@@ -76,14 +116,42 @@ export class RatePacer {
       });
     }
     const probe = this.#credits === undefined;
+    const early = probe && this.#earlyWake;
+    this.#earlyWake = false;
+    const entry = this.#entry(seq);
     let settled = false;
-    return (res) => {
+    const settle = (res?: PacedResponse) => {
       if (settled) return;
       settled = true;
       this.#inFlight -= 1;
-      if (res) this.#observe(res, this.#taken - seq, probe);
+      if (entry) {
+        entry.answeredAt = this.now();
+        entry.state = res?.status === 429 ? "refused" : res && res.status < 400 ? "ok" : "unknown";
+      }
+      if (res) this.#observe(res, this.#taken - seq, probe, seq, early);
       this.#pump();
     };
+    return Object.assign(settle, {
+      sending: () => {
+        if (entry && !settled) entry.sentAt = this.now();
+      },
+    });
+  }
+
+  #entry(seq: number): Sent | undefined {
+    return this.#log[seq - this.#logBase];
+  }
+
+  /** Walking back from request `from`, the `count`-th request the server may have counted (429s skipped). */
+  #walkBack(from: number, count: number): number | undefined {
+    if (count < 1) return undefined;
+    for (let seq = from; seq >= this.#logBase; seq--) {
+      const e = this.#entry(seq);
+      if (!e) return undefined;
+      if (e.state === "refused") continue;
+      if (--count === 0) return seq;
+    }
+    return undefined;
   }
 
   #mayTake(): boolean {
@@ -98,6 +166,18 @@ export class RatePacer {
   #take(): number {
     this.#inFlight += 1;
     this.#taken += 1;
+    this.#log.push({ sentAt: this.now() });
+    const keep = (this.#limit ?? 0) + LOG_SLACK;
+    if (this.#log.length > 2 * keep) {
+      // Never drop a request still in flight: it may yet reach the server and count.
+      let drop = 0;
+      while (drop < this.#log.length - keep && this.#log[drop]!.answeredAt !== undefined) {
+        this.#droppedAnsweredAt = Math.max(this.#droppedAnsweredAt, this.#log[drop]!.answeredAt!);
+        drop++;
+      }
+      this.#log.splice(0, drop);
+      this.#logBase += drop;
+    }
     if (this.#credits !== undefined && this.#credits !== Infinity) {
       if (this.#credits > 0) this.#credits -= 1;
       else this.#credits = undefined;
@@ -106,9 +186,15 @@ export class RatePacer {
   }
 
   /** `sentSince`: requests admitted after this one, which the server had not counted yet (it counts in order). */
-  #observe(res: PacedResponse, sentSince: number, probe: boolean): void {
+  #observe(res: PacedResponse, sentSince: number, probe: boolean, seq: number, early: boolean): void {
     const now = this.now();
     if (res.status === 429) {
+      // A probe refused after an early wake: another client may share the window (or it changed).
+      // Relearn it and wake later from now on (past 1 s the wake is Reset again).
+      if (early) {
+        this.#margin = Math.min(this.#margin * 2 + 100, 2_000);
+        this.#windowHi = undefined;
+      }
       // A probe refused after the window was reported full: wait as told rather than probe again at once.
       const retryAfter = parseRetryAfter(res.headers["retry-after"], now);
       if (this.#paced && probe && retryAfter !== undefined) this.#pause(now, retryAfter);
@@ -125,9 +211,57 @@ export class RatePacer {
     const fresh = remaining - sentSince;
     this.#credits = this.#credits === undefined ? fresh : Math.min(this.#credits, fresh);
     const resetSec = headerInt(res.headers["x-ratelimit-reset"]);
-    if (this.#credits <= 0 && resetSec !== undefined) {
-      this.#pause(now, resetSec * 1000 - this.serverOffsetMs() - now);
+    const limit = headerInt(res.headers["x-ratelimit-limit"]);
+    this.#limit = limit !== undefined && limit > 0 && remaining <= limit ? limit : undefined;
+    if (resetSec === undefined) return;
+    const resetAt = resetSec * 1000 - this.serverOffsetMs();
+    if (this.#limit !== undefined && remaining < this.#limit) this.#learnWindow(seq, this.#limit - remaining, resetAt);
+    if (this.#credits <= 0) {
+      const early = this.#slotFreeAt();
+      this.#pause(now, Math.min(resetAt, early ?? Infinity) - now);
+      this.#earlyWake = early !== undefined && early < resetAt;
     }
+  }
+
+  /**
+   * Learns an upper bound on the window from the answer to request `seq`: when the server checked
+   * it, its window held the last `count` requests to arrive, the oldest of which leaves at `resetAt`
+   * at the latest. Requests answered before `seq` was sent had arrived by then (and were counted,
+   * having been answered below 400), so among `seq` and any `count − 1` of them, the oldest arrival is no
+   * later than the window's oldest; and it arrived after it was sent. Hence window ≤ resetAt − the
+   * earliest send among them.
+   */
+  #learnWindow(seq: number, count: number, resetAt: number): void {
+    const self = this.#entry(seq);
+    if (!self) return;
+    let sentAt = self.sentAt;
+    let found = 1;
+    for (let i = seq - 1; found < count && i >= this.#logBase; i--) {
+      const e = this.#entry(i)!;
+      if (e.state !== "ok" || e.answeredAt === undefined || e.answeredAt >= self.sentAt) continue;
+      sentAt = Math.min(sentAt, e.sentAt);
+      found++;
+    }
+    if (found === count) this.#windowHi = Math.min(this.#windowHi ?? Infinity, resetAt - sentAt);
+  }
+
+  /**
+   * When the next request's slot frees, by the learned window: one window after the Limit-th most
+   * recent arrival, which (in whatever order requests arrived) came no later than the last answer
+   * to request (next − Limit) or any before it. Requests of unknown fate count as counted, which
+   * only moves this later; an unanswered one leaves only Reset.
+   */
+  #slotFreeAt(): number | undefined {
+    if (this.#windowHi === undefined || this.#limit === undefined) return undefined;
+    const slot = this.#walkBack(this.#taken, this.#limit);
+    if (slot === undefined) return undefined;
+    let answeredAt = this.#droppedAnsweredAt;
+    for (let i = this.#logBase; i <= slot; i++) {
+      const at = this.#entry(i)!.answeredAt;
+      if (at === undefined) return undefined;
+      answeredAt = Math.max(answeredAt, at);
+    }
+    return answeredAt + this.#windowHi + this.#margin;
   }
 
   #pause(now: number, waitMs: number): void {
@@ -146,10 +280,15 @@ export class RatePacer {
     if (this.#waiters.length > 0 && wait > 0 && !this.#sleeping) {
       this.#sleeping = true;
       const until = this.#resumeAt;
+      const before = this.now();
       void this.sleep(wait).then(() => {
         this.#sleeping = false;
         // The pause is served once its sleep returns (a test's sleep may return at once); a later, longer pause stays.
-        if (this.#resumeAt === until) this.#resumeAt = 0;
+        // A timer can fire a few ms before the wall clock reaches `until` (its base is the event loop's cached
+        // time, which lags behind when the process is busy): a real sleep that came back short sleeps the rest.
+        const elapsed = this.now() - before;
+        const cameBackShort = this.now() < until && elapsed >= wait / 2;
+        if (this.#resumeAt === until && !cameBackShort) this.#resumeAt = 0;
         this.#pump();
       });
     }
