@@ -66,6 +66,8 @@ export class RatePacer {
   #resumeAt = 0;
   #waiters: Array<(seq: number) => void> = [];
   #sleeping = false;
+  /** Requests admitted when the last pause began. */
+  #pausedAt = 0;
   /** Whether the server has reported its window (so a 429 on a probe means "wait"). */
   #paced = false;
   /** `X-RateLimit-Limit` as last reported. */
@@ -209,14 +211,17 @@ export class RatePacer {
     this.#paced = true;
     // The server counts in arrival order: requests admitted after this one were not in its count yet.
     const fresh = remaining - sentSince;
-    this.#credits = this.#credits === undefined ? fresh : Math.min(this.#credits, fresh);
+    // An answer to a request admitted before the current pause is stale (answers come out of order):
+    // it must not reopen the window, which only a request sent after the pause can report.
+    const stale = this.#credits === undefined && seq <= this.#pausedAt;
+    if (!stale) this.#credits = this.#credits === undefined ? fresh : Math.min(this.#credits, fresh);
     const resetSec = headerInt(res.headers["x-ratelimit-reset"]);
     const limit = headerInt(res.headers["x-ratelimit-limit"]);
     this.#limit = limit !== undefined && limit > 0 && remaining <= limit ? limit : undefined;
     if (resetSec === undefined) return;
     const resetAt = resetSec * 1000 - this.serverOffsetMs();
     if (this.#limit !== undefined && remaining < this.#limit) this.#learnWindow(seq, this.#limit - remaining, resetAt);
-    if (this.#credits <= 0) {
+    if (stale ? fresh <= 0 : this.#credits! <= 0) {
       const early = this.#slotFreeAt();
       this.#pause(now, Math.min(resetAt, early ?? Infinity) - now);
       this.#earlyWake = early !== undefined && early < resetAt;
@@ -268,6 +273,7 @@ export class RatePacer {
     waitMs = Math.min(waitMs > 0 ? waitMs : 0, MAX_PAUSE_MS);
     this.#resumeAt = Math.max(this.#resumeAt, now + waitMs);
     this.#credits = undefined;
+    this.#pausedAt = this.#taken;
   }
 
   /** Lets waiters through while they may go, and arms a timer for the end of a pause. */
