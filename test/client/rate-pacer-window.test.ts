@@ -99,4 +99,36 @@ describe("rate pacer: waking from the learned window", () => {
     expect(r.sleeps).toEqual([]);
     expect(r.refused).toBeGreaterThan(0); // the server limits, but says nothing: the 429s are the caller's
   });
+  it("a late answer from before a pause does not reopen the window when the pause ends", async () => {
+    let clock = 1_000_000_000;
+    let endPause: (() => void) | undefined;
+    const pacer = new RatePacer(
+      () => clock,
+      (ms) =>
+        new Promise<void>((resolve) => {
+          endPause = () => {
+            clock += ms;
+            resolve();
+          };
+        }),
+    );
+    const answer = (remaining: number) => ({
+      status: 200,
+      headers: { "x-ratelimit-limit": "10", "x-ratelimit-remaining": String(remaining), "x-ratelimit-reset": String(Math.ceil(clock / 1000) + 5) },
+    });
+    (await pacer.admit())(answer(9)); // the first request learns: 9 more may go
+    const batch = await Promise.all(Array.from({ length: 9 }, () => pacer.admit())); // requests 2..10
+    batch[8]!(answer(0)); // request 10: the window is full, pause
+    batch[7]!(answer(5)); // request 9's answer arrives after it, out of order: stale
+    let admitted = 0;
+    const waiting = Array.from({ length: 5 }, () => pacer.admit().then((settle) => (admitted++, settle)));
+    endPause!();
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    // Requests 2..8 are still in flight: only a probe may go once they are answered, not 4 on stale credits.
+    expect(admitted).toBe(0);
+    for (const settle of batch.slice(0, 7)) settle(answer(0));
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(admitted).toBeLessThanOrEqual(1);
+    void waiting;
+  });
 });
