@@ -38,6 +38,8 @@ export interface Plugin {
   readonly stderr: () => string;
   readonly stdout: () => string;
   readonly pid: number;
+  /** host:port of the plugin's gRPC server, for callers that speak to it directly (the bench). */
+  readonly address: string;
   configure(config: Record<string, unknown>): Promise<void>;
   check(urn: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
   diff(id: string, urn: string, olds: Props, news: Props): Promise<DiffResult>;
@@ -82,6 +84,7 @@ export async function startPlugin(options: { env?: NodeJS.ProcessEnv } = {}): Pr
     stderr: () => err,
     stdout: () => out,
     pid: child.pid!,
+    address: `127.0.0.1:${port}`,
     async configure(config) {
       const req = new messages.ConfigureRequest();
       req.setArgs(struct(config));

@@ -34,12 +34,24 @@ const perRotation = (cpu: Record<string, number>, n: number) => Object.fromEntri
 async function pluginRun(emulator: EmulatorProcess, providerText: string, n: number, c: number) {
   const [warm, ...ids] = await emulator.webhooks(n + 1);
   const p = await startProbedPlugin({ config: emulator.config, env: { ANTON_MAX_CONCURRENCY: String(c) } });
-  // One Create first: module load, key import and the token are cold-start costs (figure 5), not throughput.
-  await upAll(p.plugin, providerText, [warm!], { keepPrevious: false }, `warm-${c}`);
-  const cpu = cpuMeter({ bench: process.pid, plugin: p.plugin.pid, emulator: emulator.pid });
-  const up = await upAll(p.plugin, providerText, ids, { keepPrevious: false }, `tp-${c}`);
-  const cpuMs = cpu();
-  const peak = p.peakRssKb();
+  const measure = async () => {
+    // One Create first: module load, key import and the token are cold-start costs (figure 5), not throughput.
+    await upAll(p.plugin, providerText, [warm!], { keepPrevious: false }, `warm-${c}`);
+    const up = await upAll(p.plugin, providerText, ids, { keepPrevious: false }, `tp-${c}`, {
+      bench: process.pid,
+      plugin: p.plugin.pid,
+      emulator: emulator.pid,
+    });
+    return { up, cpuMs: up.createCpuMs!, peak: p.peakRssKb() };
+  };
+  let timed: Awaited<ReturnType<typeof measure>>;
+  try {
+    timed = await measure();
+  } catch (err) {
+    await p.finish().catch(() => undefined); // never leave a plugin process behind
+    throw err;
+  }
+  const { up, cpuMs, peak } = timed;
   const probe = await p.finish();
   return { rps: (n * 1000) / up.createMs, failures: up.failures.length, peak, tokens: probe.tokens, cpuMsPerRotation: perRotation(cpuMs, n) };
 }
