@@ -291,21 +291,41 @@ export class AntonClient {
     return { value: b.access_token, expiresIn };
   }
 
-  async #headersFor(spec: CallSpec, htu: string, offsetMs: () => number): Promise<{ headers: Record<string, string>; token?: string }> {
+  /**
+   * Takes a connection slot and signs the proof just before sending, so a deep
+   * queue (500 Creates in flight, maxConcurrency 16) neither holds hundreds of
+   * proofs signed long before use nor spends a burst of CPU signing them up
+   * front. The slot is taken after the access token: holding one while a mint
+   * waits for its own slot could deadlock.
+   */
+  async #prepare(spec: CallSpec, htu: string, offsetMs: () => number): Promise<{ headers: Record<string, string>; token?: string; release: () => void }> {
     const nonce = this.#nonces.get(this.#o.origin, spec.role);
     if (spec.role === "token") {
-      const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce });
-      this.#redactor.remember(proof);
-      return {
-        headers: { authorization: `Basic ${this.#basic}`, "content-type": "application/x-www-form-urlencoded", dpop: proof },
-      };
+      const release = await this.#transport.acquire();
+      try {
+        const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce });
+        this.#redactor.remember(proof);
+        return {
+          headers: { authorization: `Basic ${this.#basic}`, "content-type": "application/x-www-form-urlencoded", dpop: proof },
+          release,
+        };
+      } catch (err) {
+        release();
+        throw err;
+      }
     }
     const token = await this.#tokens.get();
-    const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce, accessToken: token });
-    this.#redactor.remember(proof);
-    const headers: Record<string, string> = { authorization: `DPoP ${token}`, dpop: proof };
-    if (spec.idempotencyKey) headers["idempotency-key"] = spec.idempotencyKey;
-    return { headers, token };
+    const release = await this.#transport.acquire();
+    try {
+      const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce, accessToken: token });
+      this.#redactor.remember(proof);
+      const headers: Record<string, string> = { authorization: `DPoP ${token}`, dpop: proof };
+      if (spec.idempotencyKey) headers["idempotency-key"] = spec.idempotencyKey;
+      return { headers, token, release };
+    } catch (err) {
+      release();
+      throw err;
+    }
   }
 
   /**
@@ -340,10 +360,10 @@ export class AntonClient {
           throw this.#aborted(spec, attempts, unknown);
         }
       }
-      let prepared: { headers: Record<string, string>; token?: string };
+      let prepared: { headers: Record<string, string>; token?: string; release: () => void };
       try {
         // Read the shared offset late: a token mint inside this step may just have learned it.
-        prepared = await this.#headersFor(spec, htu, () => (learnedOffset ? offsetMs : this.#clockOffsetMs));
+        prepared = await this.#prepare(spec, htu, () => (learnedOffset ? offsetMs : this.#clockOffsetMs));
       } catch (err) {
         settle?.();
         // A token-mint failure during a retry must not hide that an earlier attempt may have been applied.
@@ -361,7 +381,7 @@ export class AntonClient {
           headers: prepared.headers,
           body: spec.role === "token" ? "grant_type=client_credentials" : undefined,
           signal: spec.signal,
-        });
+        }, prepared.release);
       } catch (err) {
         settle?.();
         const te = err instanceof TransportError ? err : new TransportError("network_error", "UNKNOWN", true);

@@ -118,19 +118,28 @@ export class HttpTransport {
       });
   }
 
+  /** Takes one of the `maxConcurrency` slots; pass the release to {@link send}, which frees it. */
+  acquire(): Promise<() => void> {
+    return this.#semaphore.acquire();
+  }
+
   /**
-   * Sends one request, holding a concurrency slot only while it is on the
-   * wire (not while the caller sleeps between retries, and not while it waits
-   * for a token, which would deadlock against the mint's own request).
+   * Sends one request, holding a concurrency slot only while it is being
+   * signed and on the wire (not while the caller sleeps between retries, and
+   * not while it waits for a token, which would deadlock against the mint's
+   * own request). `held` is a slot the caller already took with {@link acquire}.
    */
-  async send(req: {
-    method: "GET" | "POST";
-    path: string;
-    headers: Record<string, string>;
-    body?: string;
-    signal?: AbortSignal;
-  }): Promise<HttpResponse> {
-    const release = await this.#semaphore.acquire();
+  async send(
+    req: {
+      method: "GET" | "POST";
+      path: string;
+      headers: Record<string, string>;
+      body?: string;
+      signal?: AbortSignal;
+    },
+    held?: () => void,
+  ): Promise<HttpResponse> {
+    const release = held ?? (await this.#semaphore.acquire());
     try {
       const res = await this.#dispatcher.request({
         origin: this.#origin,
