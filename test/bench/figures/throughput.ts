@@ -29,14 +29,23 @@ export interface ThroughputRow {
   cpuMsPerRotation: { plugin: Record<string, number>; direct: Record<string, number> };
 }
 
+/**
+ * Creates run before the timed phase. The direct client runs in this process, whose code the JIT has
+ * already compiled over thousands of rotations; a fresh plugin has not, and its first few hundred Creates
+ * cost up to twice as much CPU. Warming both to the same state compares steady-state overhead.
+ */
+const WARM_CREATES = 200;
+
 const perRotation = (cpu: Record<string, number>, n: number) => Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round(v / n, 3)]));
 
 async function pluginRun(emulator: EmulatorProcess, providerText: string, n: number, c: number) {
-  const [warm, ...ids] = await emulator.webhooks(n + 1);
+  const all = await emulator.webhooks(n + WARM_CREATES);
+  const warm = all.slice(0, WARM_CREATES);
+  const ids = all.slice(WARM_CREATES);
   const p = await startProbedPlugin({ config: emulator.config, env: { ANTON_MAX_CONCURRENCY: String(c) } });
   const measure = async () => {
-    // One Create first: module load, key import and the token are cold-start costs (figure 5), not throughput.
-    await upAll(p.plugin, providerText, [warm!], { keepPrevious: false }, `warm-${c}`);
+    // Module load, key import, the token and JIT warm-up are cold-start costs (figure 5), not throughput.
+    await upAll(p.plugin, providerText, warm, { keepPrevious: false }, `warm-${c}`);
     const up = await upAll(p.plugin, providerText, ids, { keepPrevious: false }, `tp-${c}`, {
       bench: process.pid,
       plugin: p.plugin.pid,
@@ -115,4 +124,35 @@ export async function measureThroughput(
   }
   await emulator.delay(0);
   return rows;
+}
+
+/** The plugin host's own ceiling: a no-op dynamic provider driven exactly like the Anton one. */
+export interface HostCeiling {
+  /** Creates per second with a provider whose create returns at once (best of `rounds`). */
+  noopRps: number;
+  /** CPU ms per Create in the plugin process and in the driver (the engine's stand-in). */
+  cpuMsPerCreate: Record<string, number>;
+}
+
+/**
+ * What any Node dynamic provider pays per Create for gRPC, protobuf and
+ * Pulumi's plugin code before doing its own work: the floor under the plugin
+ * path when the network costs nothing (loopback).
+ */
+export async function measureHostCeiling(noopText: string, n: number, rounds = 2): Promise<HostCeiling> {
+  let best: HostCeiling = { noopRps: 0, cpuMsPerCreate: {} };
+  const ids = Array.from({ length: n }, (_, i) => `noop-${i}`);
+  const warm = Array.from({ length: WARM_CREATES }, (_, i) => `noop-warm-${i}`);
+  for (let r = 0; r < rounds; r++) {
+    const p = await startProbedPlugin();
+    try {
+      await upAll(p.plugin, noopText, warm, {}, `noop-warm-${r}`);
+      const up = await upAll(p.plugin, noopText, ids, {}, `noop-${r}`, { plugin: p.plugin.pid, bench: process.pid });
+      const rps = (n * 1000) / up.createMs;
+      if (up.failures.length === 0 && rps > best.noopRps) best = { noopRps: round(rps, 1), cpuMsPerCreate: perRotation(up.createCpuMs!, n) };
+    } finally {
+      await p.finish();
+    }
+  }
+  return best;
 }
