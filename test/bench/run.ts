@@ -14,7 +14,7 @@ import { measureColdStart, type ColdStartFigure } from "./figures/cold-start";
 import { measurePreview, type PreviewFigure } from "./figures/preview";
 import { measureRateLimit, type RateLimitFigure } from "./figures/rate-limit";
 import { measureRequests, type RequestsRow } from "./figures/requests";
-import { measureHostCeiling, measureThroughput, type HostCeiling, type ThroughputRow } from "./figures/throughput";
+import { measureHostCeiling, measureResourceLayer, measureThroughput, type HostCeiling, type ResourceLayerFigure, type ThroughputRow } from "./figures/throughput";
 import { formatTable, writeReport, type Row } from "./report";
 import { now, round } from "./stats";
 
@@ -80,11 +80,13 @@ async function main(): Promise<void> {
       const loopback: ThroughputRow[] = await measureThroughput(emulator, providerText, 500, sweep, { rounds });
       log("plugin host ceiling: a no-op dynamic provider, N=500");
       const host: HostCeiling = await measureHostCeiling(noopText, 500);
+      log(`resource layer in this process, no plugin: N=500, maxConcurrency ${DEFAULT_CONCURRENCY}`);
+      const layer: ResourceLayerFigure = await measureResourceLayer(emulator, 500, DEFAULT_CONCURRENCY);
       log(`throughput with a ${RTT_MS} ms simulated round trip: N=500, maxConcurrency ${sweep.join("/")}`);
       const wan: ThroughputRow[] = await measureThroughput(emulator, providerText, 500, sweep, { rounds, rttMs: RTT_MS, raw: false });
       log(`throughput at ${TARGET_RTT_MS} ms request latency: N=500, maxConcurrency ${DEFAULT_CONCURRENCY}`);
       const target: ThroughputRow[] = await measureThroughput(emulator, providerText, 500, [DEFAULT_CONCURRENCY], { rounds: () => 2, rttMs: TARGET_RTT_MS, raw: false });
-      report.throughput = { n: 500, defaultMaxConcurrency: DEFAULT_CONCURRENCY, targetRttMs: TARGET_RTT_MS, loopback, hostCeiling: host, simulatedRtt: wan, atTargetRtt: target };
+      report.throughput = { n: 500, defaultMaxConcurrency: DEFAULT_CONCURRENCY, targetRttMs: TARGET_RTT_MS, loopback, hostCeiling: host, resourceLayer: layer, simulatedRtt: wan, atTargetRtt: target };
       for (const r of [...loopback, ...wan, ...target]) {
         const isDefault = r.maxConcurrency === DEFAULT_CONCURRENCY;
         const judged = isDefault && r.rttMs === TARGET_RTT_MS;
@@ -101,6 +103,11 @@ async function main(): Promise<void> {
       rows.push({
         figure: "4.   Plugin host ceiling (no-op provider), loopback",
         measured: `${host.noopRps} Creates/s; CPU ms/Create: ${fmtCpu(host.cpuMsPerCreate)}`,
+        target: "—",
+      });
+      rows.push({
+        figure: `4.   Resource layer in-process (no plugin), c=${DEFAULT_CONCURRENCY} loopback`,
+        measured: `${layer.rps}/s; CPU ${layer.cpuMsPerRotation} ms/rotation vs direct client ${def.cpuMsPerRotation.direct.bench ?? "—"}`,
         target: "—",
       });
       rows.push({

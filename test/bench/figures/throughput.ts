@@ -156,3 +156,30 @@ export async function measureHostCeiling(noopText: string, n: number, rounds = 2
   }
   return best;
 }
+
+/** The resource layer (check + create) called in this process, without the plugin: what it adds to the client. */
+export interface ResourceLayerFigure {
+  rps: number;
+  /** CPU ms per rotation in this process (resource layer + client), comparable with the direct client's. */
+  cpuMsPerRotation: number;
+}
+
+export async function measureResourceLayer(emulator: EmulatorProcess, n: number, c: number): Promise<ResourceLayerFigure> {
+  // The built package, as the plugin loads it; its own client cache, closed afterwards.
+  const dyn = require("pulumi-anton/dynamic") as typeof import("../../../provider/dynamic");
+  const provider = dyn.createWebhookSecretProvider();
+  const config = new Map(Object.entries({ ...emulator.config, "anton:maxConcurrency": String(c) }));
+  await provider.configure({ config: { get: (k: string) => config.get(k) } } as never);
+  try {
+    const ids = await emulator.webhooks(n + WARM_CREATES);
+    const inputs = await Promise.all(ids.map(async (webhookId) => (await provider.check!({}, { webhookId, keepPrevious: false })).inputs));
+    await Promise.all(inputs.slice(0, WARM_CREATES).map((i) => provider.create(i)));
+    const cpu = cpuMeter({ bench: process.pid });
+    const t0 = now();
+    await Promise.all(inputs.slice(WARM_CREATES).map((i) => provider.create(i)));
+    const ms = now() - t0;
+    return { rps: round((n * 1000) / ms, 1), cpuMsPerRotation: round(cpu().bench! / n, 3) };
+  } finally {
+    await dyn.closeClients();
+  }
+}
