@@ -23,6 +23,17 @@
  * answer up to request n−Limit + that bound), never later than Reset. Both bounds only err late, unless another client
  * shares the window; a probe refused after such an early wake waits
  * `Retry-After` as before, and widens a safety margin so it does not recur.
+ *
+ * Reset's rounding caps how tight that bound gets: a wake at Reset puts the
+ * next window's oldest request just past a second boundary, whose Reset is then
+ * rounded up by almost 1 s again, so the first probe's rounding (anywhere in
+ * 0–1 s) stayed in every later wake. `Remaining` has no rounding: a request that
+ * `Limit − Remaining` later ones followed is no longer counted, so it had left
+ * by the server's check (#learnWindowFromRemaining). A wake that finds the whole
+ * window gone still leaves that bound late by the wake's lateness less the
+ * window's spread, so it is rounded down to whole seconds (Anton's window is
+ * 60 s; Reset counts in seconds). That assumption is the one way this bound
+ * errs early: a probe refused after an early wake ends it for good.
  */
 import { parseRetryAfter } from "./retry";
 
@@ -75,6 +86,8 @@ export class RatePacer {
   /** Learned upper bound on the window length in ms (server clock), from answers. */
   #windowHi: number | undefined = undefined;
   #margin = BASE_MARGIN_MS;
+  /** Whether the window is taken to be whole seconds (until a probe after an early wake is refused). */
+  #wholeSeconds = true;
   /** Whether the current pause ends at a wake computed from the learned window (earlier than Reset). */
   #earlyWake = false;
   /** Requests released, by sequence number; `#log[i]` is request `#logBase + i`. */
@@ -196,6 +209,7 @@ export class RatePacer {
       if (early) {
         this.#margin = Math.min(this.#margin * 2 + 100, 2_000);
         this.#windowHi = undefined;
+        this.#wholeSeconds = false;
       }
       // A probe refused after the window was reported full: wait as told rather than probe again at once.
       const retryAfter = parseRetryAfter(res.headers["retry-after"], now);
@@ -220,7 +234,10 @@ export class RatePacer {
     this.#limit = limit !== undefined && limit > 0 && remaining <= limit ? limit : undefined;
     if (resetSec === undefined) return;
     const resetAt = resetSec * 1000 - this.serverOffsetMs();
-    if (this.#limit !== undefined && remaining < this.#limit) this.#learnWindow(seq, this.#limit - remaining, resetAt);
+    if (this.#limit !== undefined && remaining < this.#limit) {
+      this.#learnWindow(seq, this.#limit - remaining, resetAt);
+      this.#learnWindowFromRemaining(seq, this.#limit - remaining);
+    }
     if (stale ? fresh <= 0 : this.#credits! <= 0) {
       const early = this.#slotFreeAt();
       this.#pause(now, Math.min(resetAt, early ?? Infinity) - now);
@@ -248,6 +265,31 @@ export class RatePacer {
       found++;
     }
     if (found === count) this.#windowHi = Math.min(this.#windowHi ?? Infinity, resetAt - sentAt);
+  }
+
+  /**
+   * Learns an upper bound on the window from `Remaining`, to the millisecond: when the server checked request `seq`
+   * (before it answered), its window held the last `count` requests to arrive. Those known to have arrived by then
+   * and been counted are `seq` and the requests answered below 400 before `seq` was sent. A counted request j
+   * answered before `count` of them were sent arrived before all of them, so it was no longer in the window: it had
+   * left, and window ≤ check time − arrival of j ≤ answer to `seq` − send of j. Requests of other clients sharing the
+   * window only push j further out, so unlike Reset this bound holds for a shared window too.
+   */
+  #learnWindowFromRemaining(seq: number, count: number): void {
+    const self = this.#entry(seq);
+    if (!self || self.state !== "ok" || self.answeredAt === undefined) return;
+    const arrived = [self.sentAt];
+    for (const e of this.#log) if (e !== self && e.state === "ok" && e.answeredAt! < self.sentAt) arrived.push(e.sentAt);
+    if (arrived.length < count) return;
+    // Strict comparisons throughout: two events in the same clock millisecond have no known order.
+    const followedBefore = arrived.sort((a, b) => b - a)[count - 1]!;
+    let left = -Infinity;
+    for (const e of this.#log) if (e.state === "ok" && e.answeredAt! < followedBefore) left = Math.max(left, e.sentAt);
+    if (left === -Infinity) return;
+    let bound = self.answeredAt - left;
+    // Local clock only (no server offset): a window of whole seconds is never above the rounded-down bound.
+    if (this.#wholeSeconds && bound >= 1000) bound = Math.floor(bound / 1000) * 1000;
+    this.#windowHi = Math.min(this.#windowHi ?? Infinity, bound);
   }
 
   /**
