@@ -299,11 +299,12 @@ export class AntonClient {
    * waits for its own slot could deadlock.
    */
   async #prepare(spec: CallSpec, htu: string, offsetMs: () => number): Promise<{ headers: Record<string, string>; token?: string; release: () => void }> {
-    const nonce = this.#nonces.get(this.#o.origin, spec.role);
+    // The nonce is read after the slot wait, like iat: a server rotates nonces while a deep queue waits.
+    const nonce = () => this.#nonces.get(this.#o.origin, spec.role);
     if (spec.role === "token") {
       const release = await this.#transport.acquire();
       try {
-        const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce });
+        const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce: nonce() });
         this.#redactor.remember(proof);
         return {
           headers: { authorization: `Basic ${this.#basic}`, "content-type": "application/x-www-form-urlencoded", dpop: proof },
@@ -317,7 +318,7 @@ export class AntonClient {
     const token = await this.#tokens.get();
     const release = await this.#transport.acquire();
     try {
-      const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce, accessToken: token });
+      const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce: nonce(), accessToken: token });
       this.#redactor.remember(proof);
       const headers: Record<string, string> = { authorization: `DPoP ${token}`, dpop: proof };
       if (spec.idempotencyKey) headers["idempotency-key"] = spec.idempotencyKey;

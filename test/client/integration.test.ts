@@ -161,6 +161,22 @@ describe("DPoP nonces and clock skew", () => {
     console.log("nonce challenges answered (token + resource):", client.stats.nonceRetries);
   });
 
+  it("signs each queued request with the nonce current when it leaves, so a rotating nonce fails nothing", async () => {
+    // The emulator issues a new nonce every 100 uses and accepts only the current and the previous one, so a
+    // proof signed before a long wait in the queue would carry a nonce two generations old.
+    const { emu, client } = await setup({ rateLimit: false }, { maxConcurrency: 16 });
+    emu.faults.requireNonce(true);
+    const hooks = Array.from({ length: 400 }, () => emu.createWebhook());
+    const settled = await Promise.allSettled(hooks.map((h) => client.rotateWebhookSecret(h.id)));
+    const failed = settled.filter((r) => r.status === "rejected");
+    console.log(`deep queue under rotating nonces: ${failed.length} failed, ${client.stats.nonceRetries} nonce retries`);
+    expect(failed).toEqual([]);
+    for (const h of hooks) expect(emu.state.rotations(h.id)).toBe(1);
+    // The first token and the first /v1 request are challenged; a later challenge can only come from the
+    // requests already on the wire when the nonce changed.
+    expect(client.stats.nonceRetries).toBeLessThanOrEqual(2 + 16 * 4);
+  });
+
   it("corrects for a server clock 300 s ahead using the Date header", async () => {
     const { emu, client } = await setup();
     emu.faults.clockOffset(300);
