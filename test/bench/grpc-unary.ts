@@ -53,6 +53,7 @@ export function unaryClient(address: string, timeoutMs = 120_000): UnaryClient {
         stream.on("close", () => {
           if (status !== "0") return reject(new Error(`gRPC status ${status ?? "missing"}: ${message}`));
           const body = Buffer.concat(chunks);
+          if (body.length < 5 || body.length < 5 + body.readUInt32BE(1)) return reject(new Error(`gRPC reply of ${body.length} bytes is not one framed message`));
           resolve(body.subarray(5, 5 + body.readUInt32BE(1)));
         });
         stream.end(framed);

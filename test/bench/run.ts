@@ -23,12 +23,11 @@ const DEFAULT_CONCURRENCY = 16;
 /** Simulated round trip for the maxConcurrency sweep: a fast network and an instant server, a demanding case. */
 const RTT_MS = 20;
 /**
- * Simulated request latency (network plus server time) at which the plugin/direct target is judged. A
- * rotation is an authenticated write over TLS to a payments API, which does not answer faster than this; at
- * lower latencies, on 2 cores that also run the emulator (Anton's servers, in production), the figure
- * measures CPU contention and Pulumi's gRPC host rather than this provider (see the host ceiling row).
+ * A simulated request latency (network plus server time) closer to a real rotation: an authenticated write
+ * over TLS to a payments API. At lower latencies, on 2 cores that also run the emulator (Anton's servers, in
+ * production), the ratio mostly measures CPU: Pulumi's gRPC host and the contention (see the host ceiling row).
  */
-const TARGET_RTT_MS = 50;
+const REALISTIC_RTT_MS = 50;
 const fmtCpu = (cpu: Record<string, number>) => Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(", ");
 const only = new Set((process.env.BENCH_ONLY ?? "requests,state,throughput,coldstart,preview,ratelimit").split(","));
 const sweep = (process.env.BENCH_CONCURRENCY ?? "4,8,16,32,64").split(",").map(Number);
@@ -38,6 +37,17 @@ async function main(): Promise<void> {
   const shim = require(path.join(root, "dist", "provider", "resource", "shim.js")) as typeof import("../../provider/resource/shim");
   const providerText = (await serializeProvider(shim.webhookSecretShim)).text;
   const noopText = (await serializeProvider({ create: async (inputs) => ({ id: "noop", outs: inputs }) })).text;
+  // For the host ceiling: a no-op that moves the same bytes as the Anton provider (its `__provider` padded to
+  // the same size, outputs of the same shape), so the ceiling prices gRPC and protobuf for this payload.
+  const sized = (pad: string) =>
+    serializeProvider({
+      pad,
+      create: async (inputs: Record<string, unknown>) => ({
+        id: "noop",
+        outs: { ...inputs, secret: `whsec_${"0".repeat(64)}`, previousSecret: "", fingerprint: "0".repeat(16), rotatedAt: new Date().toISOString(), nextRotationAt: "", rotationKey: "00000000-0000-4000-8000-000000000000" },
+      }),
+    } as never);
+  const hostText = (await sized("x".repeat(Math.max(0, Buffer.byteLength(providerText) - Buffer.byteLength((await sized("")).text))))).text;
   const rows: Row[] = [];
   const report: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
@@ -79,30 +89,31 @@ async function main(): Promise<void> {
       log(`throughput on loopback: N=500, maxConcurrency ${sweep.join("/")}`);
       const loopback: ThroughputRow[] = await measureThroughput(emulator, providerText, 500, sweep, { rounds });
       log("plugin host ceiling: a no-op dynamic provider, N=500");
-      const host: HostCeiling = await measureHostCeiling(noopText, 500);
+      const host: HostCeiling = await measureHostCeiling(hostText, 500);
       log(`resource layer in this process, no plugin: N=500, maxConcurrency ${DEFAULT_CONCURRENCY}`);
       const layer: ResourceLayerFigure = await measureResourceLayer(emulator, 500, DEFAULT_CONCURRENCY);
       log(`throughput with a ${RTT_MS} ms simulated round trip: N=500, maxConcurrency ${sweep.join("/")}`);
       const wan: ThroughputRow[] = await measureThroughput(emulator, providerText, 500, sweep, { rounds, rttMs: RTT_MS, raw: false });
-      log(`throughput at ${TARGET_RTT_MS} ms request latency: N=500, maxConcurrency ${DEFAULT_CONCURRENCY}`);
-      const target: ThroughputRow[] = await measureThroughput(emulator, providerText, 500, [DEFAULT_CONCURRENCY], { rounds: () => 2, rttMs: TARGET_RTT_MS, raw: false });
-      report.throughput = { n: 500, defaultMaxConcurrency: DEFAULT_CONCURRENCY, targetRttMs: TARGET_RTT_MS, loopback, hostCeiling: host, resourceLayer: layer, simulatedRtt: wan, atTargetRtt: target };
-      for (const r of [...loopback, ...wan, ...target]) {
+      log(`throughput at ${REALISTIC_RTT_MS} ms request latency: N=500, maxConcurrency ${DEFAULT_CONCURRENCY}`);
+      const realistic: ThroughputRow[] = await measureThroughput(emulator, providerText, 500, [DEFAULT_CONCURRENCY], { rounds, rttMs: REALISTIC_RTT_MS, raw: false });
+      report.throughput = { n: 500, defaultMaxConcurrency: DEFAULT_CONCURRENCY, realisticRttMs: REALISTIC_RTT_MS, loopback, hostCeiling: host, resourceLayer: layer, simulatedRtt: wan, realisticRtt: realistic };
+      for (const r of [...loopback, ...wan, ...realistic]) {
         const isDefault = r.maxConcurrency === DEFAULT_CONCURRENCY;
-        const judged = isDefault && r.rttMs === TARGET_RTT_MS;
+        // The issue's target at the default cap, whatever the latency: loopback and 20 ms stay marked short.
+        const judged = isDefault;
         rows.push({
           figure: `4. Rotations/s N=500 c=${r.maxConcurrency}${isDefault ? " (default)" : ""}, ${r.rttMs ? `${r.rttMs} ms RTT` : "loopback"}`,
           measured:
             `plugin ${r.pluginRps}, direct ${r.directRps}${r.rawRps ? `, raw ${r.rawRps}` : ""}; plugin/direct ${r.pluginVsDirect}` +
             `${r.directVsRaw ? `, direct/raw ${r.directVsRaw}` : ""}${r.pluginFailures ? `, ${r.pluginFailures} failed` : ""}`,
-          target: judged ? `plugin/direct ≥ 0.8 at ${TARGET_RTT_MS} ms` : "— (CPU-bound diagnostic)",
+          target: judged ? "plugin/direct ≥ 0.8" : "—",
           pass: judged ? r.pluginVsDirect >= 0.8 && r.pluginFailures === 0 : r.pluginFailures > 0 ? false : undefined,
         });
       }
       const def = loopback.find((r) => r.maxConcurrency === DEFAULT_CONCURRENCY) ?? loopback[0]!;
       rows.push({
-        figure: "4.   Plugin host ceiling (no-op provider), loopback",
-        measured: `${host.noopRps} Creates/s; CPU ms/Create: ${fmtCpu(host.cpuMsPerCreate)}`,
+        figure: "4.   Plugin host ceiling (no-op, same payload), loopback",
+        measured: `${host.noopRps} Creates/s; CPU ms/Create: ${fmtCpu(host.cpuMsPerCreate)} (__provider ${Buffer.byteLength(hostText)} B)`,
         target: "—",
       });
       rows.push({
@@ -115,9 +126,10 @@ async function main(): Promise<void> {
         measured: `plugin path: ${fmtCpu(def.cpuMsPerRotation.plugin)}; direct: ${fmtCpu(def.cpuMsPerRotation.direct)}`,
         target: "—",
       });
-      if (def.pluginPeakRssKb !== undefined) {
-        report.peakRss = { kb: def.pluginPeakRssKb, n: 500 };
-        rows.push({ figure: "8. Plugin peak RSS (VmHWM), N=500", measured: `${round(def.pluginPeakRssKb / 1024, 1)} MiB`, target: "—" });
+      const peakKb = Math.max(0, ...[...loopback, ...wan, ...realistic].map((r) => r.pluginPeakRssKb ?? 0));
+      if (peakKb > 0) {
+        report.peakRss = { kb: peakKb, creates: 500 + 200, note: "highest of every plugin run above: 200 warm-up Creates, then 500 in flight at once" };
+        rows.push({ figure: "8. Plugin peak RSS (VmHWM), 200 + 500 Creates", measured: `${round(peakKb / 1024, 1)} MiB (highest of all runs above)`, target: "—" });
       }
     }
 
