@@ -371,6 +371,12 @@ export class AntonClient {
         if (err instanceof AntonApiError && unknown) throw this.#reframe(err, attempts);
         throw err;
       }
+      if (this.#closed) {
+        // Closed while this request waited for a slot: it never left, so nothing changed because of it.
+        prepared.release();
+        settle?.();
+        throw new AntonApiError({ code: "client_closed", message: "The Anton client was closed.", attempts, serverState: unknown ? "unknown" : "unchanged" });
+      }
       attempts += 1;
       const t0 = performance.now();
       settle?.sending();

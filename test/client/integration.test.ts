@@ -177,6 +177,23 @@ describe("DPoP nonces and clock skew", () => {
     expect(client.stats.nonceRetries).toBeLessThanOrEqual(2 + 16 * 4);
   });
 
+  it("closing with requests queued for a slot sends none of them and reports the server unchanged", async () => {
+    const { emu, client } = await setup({ rateLimit: false }, { maxConcurrency: 1 });
+    const hooks = [emu.createWebhook(), emu.createWebhook(), emu.createWebhook()];
+    await client.getWebhookSecret(hooks[0]!.id); // token minted, connection open
+    emu.faults.delay(100);
+    const settled = Promise.allSettled(hooks.map((h) => client.rotateWebhookSecret(h.id)));
+    await new Promise((r) => setTimeout(r, 30));
+    await client.close();
+    const [first, ...queued] = await settled;
+    expect(first!.status).toBe("fulfilled");
+    for (const q of queued) {
+      expect(q.status).toBe("rejected");
+      expect((q as PromiseRejectedResult).reason).toMatchObject({ code: "client_closed", serverState: "unchanged" });
+    }
+    expect(hooks.map((h) => emu.state.rotations(h.id))).toEqual([1, 0, 0]);
+  });
+
   it("corrects for a server clock 300 s ahead using the Date header", async () => {
     const { emu, client } = await setup();
     emu.faults.clockOffset(300);

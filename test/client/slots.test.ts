@@ -43,3 +43,4 @@ describe("connection slots", () => {
     }
   });
 });
+
