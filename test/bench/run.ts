@@ -117,8 +117,8 @@ async function main(): Promise<void> {
         target: "—",
       });
       rows.push({
-        figure: `4.   Resource layer in-process (no plugin), c=${DEFAULT_CONCURRENCY} loopback`,
-        measured: `${layer.rps}/s; CPU ${layer.cpuMsPerRotation} ms/rotation vs direct client ${def.cpuMsPerRotation.direct.bench ?? "—"}`,
+        figure: `4.   Resource layer vs client, same process, c=${DEFAULT_CONCURRENCY} loopback`,
+        measured: `${layer.rps}/s, CPU ${layer.cpuMsPerRotation} ms/rotation; AntonClient alone ${layer.clientRps}/s, ${layer.clientCpuMsPerRotation} ms`,
         target: "—",
       });
       rows.push({

@@ -1,10 +1,11 @@
 /**
  * Figures 4 and 8: rotations per second for N webhooks through the real plugin
- * (all Creates in flight at once), the same rotations by AntonClient in this
+ * (all Creates in flight at once), the same rotations by AntonClient in a fresh
  * process, and a minimal pre-signed undici loop; per maxConcurrency. Also the
  * plugin's peak RSS.
  */
-import { AntonClient } from "../../../provider/client";
+import { fork } from "node:child_process";
+import path from "node:path";
 import type { EmulatorProcess } from "../emulator-process";
 import { startProbedPlugin, upAll } from "../plugin-run";
 import { rawRotationsPerSecond } from "../raw-loop";
@@ -65,26 +66,34 @@ async function pluginRun(emulator: EmulatorProcess, providerText: string, n: num
   return { rps: (n * 1000) / up.createMs, failures: up.failures.length, peak, tokens: probe.tokens, cpuMsPerRotation: perRotation(cpuMs, n) };
 }
 
+const DIRECT_CHILD = path.join(__dirname, "..", "direct-child.cjs");
+
+/** The same rotations by AntonClient in a fresh process (./direct-child.cjs), warmed like the plugin. */
 async function directRun(emulator: EmulatorProcess, n: number, c: number) {
   const all = await emulator.webhooks(n + WARM_CREATES);
-  const client = new AntonClient({
-    apiUrl: emulator.url,
-    clientId: emulator.credentials.clientId,
-    clientSecret: emulator.credentials.clientSecret,
-    dpopPrivateKey: emulator.credentials.dpopPrivateKeyPem,
-    maxConcurrency: c,
-  });
+  const child = fork(DIRECT_CHILD, [], { env: { PATH: process.env.PATH }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
   try {
-    // The same warm-up as the plugin's: open connections, a token and a settled client, not only a warm JIT.
-    await Promise.all(all.slice(0, WARM_CREATES).map((id) => client.rotateWebhookSecret(id)));
-    const ids = all.slice(WARM_CREATES);
-    const cpu = cpuMeter({ bench: process.pid, emulator: emulator.pid });
-    const t0 = now();
-    await Promise.all(ids.map((id) => client.rotateWebhookSecret(id)));
-    const ms = now() - t0;
-    return { rps: (n * 1000) / ms, cpuMsPerRotation: perRotation(cpu(), n) };
+    return await new Promise<{ rps: number; cpuMsPerRotation: Record<string, number> }>((resolve, reject) => {
+      let cpu: (() => Record<string, number>) | undefined;
+      child.on("message", (m: { type: string; ms?: number; code?: string }) => {
+        if (m.type === "start") cpu = cpuMeter({ client: child.pid!, emulator: emulator.pid });
+        else if (m.type === "done") resolve({ rps: (n * 1000) / m.ms!, cpuMsPerRotation: perRotation(cpu!(), n) });
+        else reject(new Error(`direct client failed: ${m.code}`));
+      });
+      child.once("exit", (code) => reject(new Error(`direct client exited with ${code}`)));
+      child.send({
+        url: emulator.url,
+        clientId: emulator.credentials.clientId,
+        clientSecret: emulator.credentials.clientSecret,
+        dpopPrivateKey: emulator.credentials.dpopPrivateKeyPem,
+        c,
+        warm: all.slice(0, WARM_CREATES),
+        ids: all.slice(WARM_CREATES),
+      });
+    });
   } finally {
-    await client.close();
+    await exited;
   }
 }
 
@@ -159,29 +168,48 @@ export async function measureHostCeiling(noopText: string, n: number, rounds = 2
   return best;
 }
 
-/** The resource layer (check + create) called in this process, without the plugin: what it adds to the client. */
+/** The resource layer (check + create) against the bare client, both called in this (warm) process, no plugin. */
 export interface ResourceLayerFigure {
   rps: number;
-  /** CPU ms per rotation in this process (resource layer + client), comparable with the direct client's. */
+  /** CPU ms per rotation in this process: resource layer + client. */
   cpuMsPerRotation: number;
+  /** The same rotations by AntonClient alone, measured right after. */
+  clientRps: number;
+  clientCpuMsPerRotation: number;
 }
 
 export async function measureResourceLayer(emulator: EmulatorProcess, n: number, c: number): Promise<ResourceLayerFigure> {
   // The built package, as the plugin loads it; its own client cache, closed afterwards.
   const dyn = require("pulumi-anton/dynamic") as typeof import("../../../provider/dynamic");
+  const { AntonClient } = require("pulumi-anton") as typeof import("../../../provider");
   const provider = dyn.createWebhookSecretProvider();
   const config = new Map(Object.entries({ ...emulator.config, "anton:maxConcurrency": String(c) }));
   await provider.configure({ config: { get: (k: string) => config.get(k) } } as never);
+  const timed = async (work: () => Promise<unknown>) => {
+    const cpu = cpuMeter({ bench: process.pid });
+    const t0 = now();
+    await work();
+    return { rps: round((n * 1000) / (now() - t0), 1), cpuMs: round(cpu().bench! / n, 3) };
+  };
   try {
     const ids = await emulator.webhooks(n + WARM_CREATES);
     const inputs = await Promise.all(ids.map(async (webhookId) => (await provider.check!({}, { webhookId, keepPrevious: false })).inputs));
     await Promise.all(inputs.slice(0, WARM_CREATES).map((i) => provider.create(i)));
-    const cpu = cpuMeter({ bench: process.pid });
-    const t0 = now();
-    await Promise.all(inputs.slice(WARM_CREATES).map((i) => provider.create(i)));
-    const ms = now() - t0;
-    return { rps: round((n * 1000) / ms, 1), cpuMsPerRotation: round(cpu().bench! / n, 3) };
+    const layer = await timed(() => Promise.all(inputs.slice(WARM_CREATES).map((i) => provider.create(i))));
+    const client = new AntonClient({ apiUrl: emulator.url, ...credentialsOf(emulator), maxConcurrency: c });
+    try {
+      const more = await emulator.webhooks(n + WARM_CREATES);
+      await Promise.all(more.slice(0, WARM_CREATES).map((id) => client.rotateWebhookSecret(id)));
+      const bare = await timed(() => Promise.all(more.slice(WARM_CREATES).map((id) => client.rotateWebhookSecret(id))));
+      return { rps: layer.rps, cpuMsPerRotation: layer.cpuMs, clientRps: bare.rps, clientCpuMsPerRotation: bare.cpuMs };
+    } finally {
+      await client.close();
+    }
   } finally {
     await dyn.closeClients();
   }
+}
+
+function credentialsOf(emulator: EmulatorProcess) {
+  return { clientId: emulator.credentials.clientId, clientSecret: emulator.credentials.clientSecret, dpopPrivateKey: emulator.credentials.dpopPrivateKeyPem };
 }
