@@ -271,6 +271,10 @@ export class AntonClient {
     });
   }
 
+  #closedError(attempts: number, unknown: boolean): AntonApiError {
+    return new AntonApiError({ code: "client_closed", message: "The Anton client was closed.", attempts, serverState: unknown ? "unknown" : "unchanged" });
+  }
+
   #iat(offsetMs: number): number {
     return Math.floor((this.#o.now() + offsetMs) / 1000);
   }
@@ -299,27 +303,16 @@ export class AntonClient {
    * waits for its own slot could deadlock.
    */
   async #prepare(spec: CallSpec, htu: string, offsetMs: () => number): Promise<{ headers: Record<string, string>; token?: string; release: () => void }> {
-    // The nonce is read after the slot wait, like iat: a server rotates nonces while a deep queue waits.
-    const nonce = () => this.#nonces.get(this.#o.origin, spec.role);
-    if (spec.role === "token") {
-      const release = await this.#transport.acquire();
-      try {
-        const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce: nonce() });
-        this.#redactor.remember(proof);
-        return {
-          headers: { authorization: `Basic ${this.#basic}`, "content-type": "application/x-www-form-urlencoded", dpop: proof },
-          release,
-        };
-      } catch (err) {
-        release();
-        throw err;
-      }
-    }
-    const token = await this.#tokens.get();
+    const token = spec.role === "token" ? undefined : await this.#tokens.get();
     const release = await this.#transport.acquire();
     try {
-      const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce: nonce(), accessToken: token });
+      // iat and the nonce are read after the slot wait: a server rotates nonces while a deep queue waits.
+      const nonce = this.#nonces.get(this.#o.origin, spec.role);
+      const proof = await signProof(this.#o.key, { htm: spec.method, htu, iat: this.#iat(offsetMs()), nonce, accessToken: token });
       this.#redactor.remember(proof);
+      if (token === undefined) {
+        return { headers: { authorization: `Basic ${this.#basic}`, "content-type": "application/x-www-form-urlencoded", dpop: proof }, release };
+      }
       const headers: Record<string, string> = { authorization: `DPoP ${token}`, dpop: proof };
       if (spec.idempotencyKey) headers["idempotency-key"] = spec.idempotencyKey;
       return { headers, token, release };
@@ -350,7 +343,7 @@ export class AntonClient {
     let unknown = false;
 
     for (;;) {
-      if (this.#closed) throw new AntonApiError({ code: "client_closed", message: "The Anton client was closed.", attempts, serverState: unknown ? "unknown" : "unchanged" });
+      if (this.#closed) throw this.#closedError(attempts, unknown);
       if (spec.signal?.aborted) throw this.#aborted(spec, attempts, unknown);
       // /v1 requests wait while Anton's rate-limit window is known to be full (the token endpoint is not limited).
       let settle: Settle | undefined;
@@ -375,7 +368,7 @@ export class AntonClient {
         // Closed while this request waited for a slot: it never left, so nothing changed because of it.
         prepared.release();
         settle?.();
-        throw new AntonApiError({ code: "client_closed", message: "The Anton client was closed.", attempts, serverState: unknown ? "unknown" : "unchanged" });
+        throw this.#closedError(attempts, unknown);
       }
       attempts += 1;
       const t0 = performance.now();
