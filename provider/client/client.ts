@@ -505,6 +505,10 @@ export class AntonClient {
       }
       return `the DPoP proof was rejected; check the system clock and ${n.dpopAlg}`;
     }
+    if (code === "use_dpop_nonce") {
+      // Only reached when the retry with the server's fresh nonce was refused too: not a credential problem.
+      return `Anton asked for a fresh DPoP nonce again right after one was used; retry${requestId ? `, and if it persists quote request id ${requestId} to Anton support` : ""}`;
+    }
     if (status === 401) return `authentication failed; check ${n.clientId}, ${n.clientSecret} and ${n.dpopPrivateKey}`;
     if (status === 403) return "the credential lacks permission for this operation (role, merchant status, or a sandbox credential against production); check it in the Anton portal";
     if (status === 404) return `check the webhook id, and that ${n.apiUrl} points at the environment (sandbox vs production) where it exists`;

@@ -188,3 +188,19 @@ describe("local validation", () => {
     expect((await rejection(client.getWebhook(WH))).code).toBe("client_closed");
   });
 });
+
+describe("DPoP nonce challenges", () => {
+  it("a challenge that persists after its retry says so, not that the credentials are wrong", async () => {
+    const { client, pool } = setup();
+    replyToken(pool);
+    const challenge = {
+      headers: { ...json.headers, "www-authenticate": 'DPoP error="use_dpop_nonce", error_description="nonce required"', "dpop-nonce": "n-123" },
+    };
+    pool.intercept({ path: ROTATE, method: "POST" }).reply(401, { error: { code: "use_dpop_nonce", message: "nonce required" } }, challenge).times(2);
+    const err = await rejection(client.rotateWebhookSecret(WH));
+    expect(err.code).toBe("use_dpop_nonce");
+    expect(err.attempts).toBe(2);
+    expect(err.hint).toMatch(/fresh DPoP nonce again/);
+    expect(err.hint).not.toMatch(/clientSecret/);
+  });
+});
