@@ -304,7 +304,7 @@ export class AntonClient {
    */
   async #prepare(spec: CallSpec, htu: string, offsetMs: () => number): Promise<{ headers: Record<string, string>; token?: string; release: () => void }> {
     const token = spec.role === "token" ? undefined : await this.#tokens.get();
-    const release = await this.#transport.acquire();
+    const release = await this.#transport.acquire(spec.signal);
     try {
       // iat and the nonce are read after the slot wait: a server rotates nonces while a deep queue waits.
       const nonce = this.#nonces.get(this.#o.origin, spec.role);
@@ -360,6 +360,8 @@ export class AntonClient {
         prepared = await this.#prepare(spec, htu, () => (learnedOffset ? offsetMs : this.#clockOffsetMs));
       } catch (err) {
         settle?.();
+        // Aborted while waiting for a token or a slot: this attempt never left.
+        if (spec.signal?.aborted) throw this.#aborted(spec, attempts, unknown);
         // A token-mint failure during a retry must not hide that an earlier attempt may have been applied.
         if (err instanceof AntonApiError && unknown) throw this.#reframe(err, attempts);
         throw err;

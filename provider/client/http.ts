@@ -61,11 +61,24 @@ export class Semaphore {
     this.#available = limit;
   }
 
-  async acquire(): Promise<() => void> {
+  /** Waits for a slot; an abort while waiting gives up the place in the queue and rejects with the signal's reason. */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
     if (this.#available > 0) {
       this.#available -= 1;
     } else {
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      await new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const onAbort = () => {
+          this.#waiters = this.#waiters.filter((w) => w !== wake);
+          reject(signal!.reason);
+        };
+        const wake = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.#waiters.push(wake);
+      });
     }
     let released = false;
     return () => {
@@ -119,8 +132,8 @@ export class HttpTransport {
   }
 
   /** Takes one of the `maxConcurrency` slots; pass the release to {@link send}, which frees it. */
-  acquire(): Promise<() => void> {
-    return this.#semaphore.acquire();
+  acquire(signal?: AbortSignal): Promise<() => void> {
+    return this.#semaphore.acquire(signal);
   }
 
   /**
@@ -139,7 +152,7 @@ export class HttpTransport {
     },
     held?: () => void,
   ): Promise<HttpResponse> {
-    const release = held ?? (await this.#semaphore.acquire());
+    const release = held ?? (await this.#semaphore.acquire(req.signal));
     try {
       const res = await this.#dispatcher.request({
         origin: this.#origin,

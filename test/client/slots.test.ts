@@ -44,3 +44,42 @@ describe("connection slots", () => {
   });
 });
 
+
+describe("aborting a call that waits for a slot", () => {
+  it("rejects it at once with aborted and the server unchanged, and never sends it", async () => {
+    const { client, pool } = mockClient({ maxConcurrency: 1 });
+    replyToken(pool);
+    let rotates = 0;
+    for (const id of ids.slice(0, 2)) {
+      pool
+        .intercept({ path: `/v1/webhooks/${id}/secret/rotate`, method: "POST" })
+        .reply(() => {
+          rotates += 1;
+          return { statusCode: 200, data: { secret: `whsec_${"7".repeat(40)}` }, responseOptions: json };
+        })
+        .delay(100);
+    }
+    // One answered request first: until then the rate pacer admits a single probe, and the second call
+    // would wait (abortably) there instead of for the connection slot this test is about.
+    pool.intercept({ path: `/v1/webhooks/${ids[5]}/secret`, method: "GET" }).reply(200, { secret: `whsec_${"5".repeat(40)}` }, json);
+    try {
+      await client.getWebhookSecret(ids[5]!);
+      const order: string[] = [];
+      const first = client.rotateWebhookSecret(ids[0]!).then(() => order.push("first done"));
+      await new Promise((r) => setTimeout(r, 10)); // the first holds the only slot
+      const controller = new AbortController();
+      const second = client.rotateWebhookSecret(ids[1]!, { signal: controller.signal }).catch((e: unknown) => {
+        order.push("second rejected");
+        return e;
+      });
+      controller.abort();
+      const err = (await second) as { code?: string; serverState?: string };
+      await first;
+      expect(order).toEqual(["second rejected", "first done"]);
+      expect(err).toMatchObject({ code: "aborted", serverState: "unchanged" });
+      expect(rotates).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+});
