@@ -445,7 +445,9 @@ export class AntonClient {
         reason = "clock_skew";
       } else if (res.status === 409 && spec.idempotencyKey !== undefined && code !== undefined && IN_PROGRESS_CODES.has(code)) {
         // The original request with this key is still running; waiting then retrying yields its stored response.
-        delay = parseRetryAfter(res.headers["retry-after"], o.now()) ?? budget.nextBackoff();
+        // Full jitter can draw 0 ms; the server has just said the original is still running, so an instant retry
+        // can only meet another 409. Wait at least the base delay.
+        delay = parseRetryAfter(res.headers["retry-after"], o.now()) ?? Math.max(o.retry.baseDelayMs, budget.nextBackoff());
         if (budget.allows(attempts, delay)) reason = "in_progress";
       } else if (isRetryableStatus(res.status)) {
         // Retry-After is authoritative for 429 and, when present, for 503 (RFC 9110 §10.2.3); otherwise back off.

@@ -2,7 +2,7 @@
  * Edge cases the emulator cannot produce (odd token types, legacy envelopes,
  * malformed bodies), driven through an undici MockAgent.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AntonClient } from "../../provider/client";
 import { INTERNAL_CALL } from "../../provider/client/client";
 import { mockClient, rejection, replyToken, TOKEN_PATH } from "./helpers";
@@ -202,5 +202,22 @@ describe("DPoP nonce challenges", () => {
     expect(err.attempts).toBe(2);
     expect(err.hint).toMatch(/fresh DPoP nonce again/);
     expect(err.hint).not.toMatch(/clientSecret/);
+  });
+});
+
+describe("409 in progress", () => {
+  it("waits at least the base delay before retrying, even when the jitter draws 0", async () => {
+    const random = vi.spyOn(Math, "random").mockReturnValue(0);
+    try {
+      const { client, pool, sleeps } = setup();
+      replyToken(pool);
+      pool.intercept({ path: ROTATE, method: "POST" }).reply(409, { error: { code: "idempotency_key_in_use", message: "still processing" } }, json);
+      pool.intercept({ path: ROTATE, method: "POST" }).reply(200, { secret: "whsec_" + "3".repeat(40) }, json);
+      const r = await client.rotateWebhookSecret(WH);
+      expect(r.attempts).toBe(2);
+      expect(sleeps).toEqual([200]);
+    } finally {
+      random.mockRestore();
+    }
   });
 });
