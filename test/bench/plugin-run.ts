@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startPlugin, urnOf, wrapSecret, type Plugin, type Props } from "../support/plugin";
+import { messages, startPlugin, Struct, urnOf, wrapSecret, type Plugin, type Props } from "../support/plugin";
 import { frame, unaryClient } from "./grpc-unary";
 import { cpuMeter, now } from "./stats";
 
@@ -38,9 +38,6 @@ export interface ProbedPlugin {
 }
 
 const PROBE = path.join(__dirname, "plugin-probe.cjs");
-const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-const messages = require(path.join(pulumiDir, "proto", "provider_pb.js"));
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js");
 const CREATE = "/pulumirpc.ResourceProvider/Create";
 
 /** Spawns and configures a plugin; `env` reaches the plugin (e.g. ANTON_MAX_CONCURRENCY). */

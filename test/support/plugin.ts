@@ -12,8 +12,9 @@ import * as grpc from "@grpc/grpc-js";
 const root = path.resolve(__dirname, "..", "..");
 const pulumiDir = path.join(root, "node_modules", "@pulumi", "pulumi");
 const services = require(path.join(pulumiDir, "proto", "provider_grpc_pb.js"));
-const messages = require(path.join(pulumiDir, "proto", "provider_pb.js"));
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js");
+/** The provider protocol's generated messages and protobuf's Struct, as the plugin itself loads them. */
+export const messages = require(path.join(pulumiDir, "proto", "provider_pb.js"));
+export const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js");
 
 /** The engine's marker for a secret value on the wire. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
