@@ -1,0 +1,121 @@
+/**
+ * The pacer when requests reach the server in a different order than the
+ * pacer admitted them (connections of unequal latency, a proxy, retries).
+ *
+ * A discrete-event simulation on a virtual clock: the pacer admits in FIFO
+ * order, then each request waits for one of `concurrency` connection slots
+ * (as in the client), spends a seeded random 1..`maxDelayMs` on the wire to the
+ * server and as long again back, and is counted by the emulator's
+ * rolling-window limiter on arrival. No wall-clock timing is asserted.
+ */
+import { describe, expect, it } from "vitest";
+import { RatePacer, type PacedResponse } from "../../provider/client/rate-pacer";
+import { RateLimiter } from "../emulator/rate-limiter";
+
+/** Deterministic PRNG (mulberry32), so a failing run replays exactly. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface SimOptions {
+  limit: number;
+  windowMs: number;
+  requests: number;
+  concurrency?: number;
+  /** Upper bound of each one-way delay; 1 keeps arrival order equal to send order. */
+  maxDelayMs: number;
+  seed?: number;
+}
+
+async function simulate(o: SimOptions) {
+  const start = 1_000_000_437; // not on a second boundary
+  let clock = start;
+  const timers: Array<{ at: number; n: number; fire: () => void }> = [];
+  let timerSeq = 0;
+  const at = (ms: number) =>
+    new Promise<void>((resolve) => {
+      timers.push({ at: clock + Math.max(0, ms), n: timerSeq++, fire: resolve });
+    });
+  const random = rng(o.seed ?? 1);
+  const limiter = new RateLimiter(o.limit, o.windowMs);
+  let pauses = 0;
+  const pacer = new RatePacer(() => clock, (ms) => (pauses++, at(ms)));
+
+  // Connection slots, FIFO, as the client's transport.
+  let free = o.concurrency ?? 16;
+  const slotWaiters: Array<() => void> = [];
+  const acquire = () => (free > 0 ? (free--, Promise.resolve()) : new Promise<void>((r) => slotWaiters.push(r)));
+  const release = () => (slotWaiters.length > 0 ? slotWaiters.shift()!() : free++);
+
+  let refused = 0;
+  let done = 0;
+  async function call(): Promise<void> {
+    for (;;) {
+      const settle = await pacer.admit();
+      await acquire();
+      settle.sending();
+      await at(1 + Math.floor(random() * o.maxDelayMs));
+      const d = limiter.check("m", clock);
+      await at(1 + Math.floor(random() * o.maxDelayMs));
+      release();
+      const headers: PacedResponse["headers"] = {
+        "x-ratelimit-limit": String(d.limit),
+        "x-ratelimit-remaining": String(d.remaining),
+        "x-ratelimit-reset": String(d.resetSeconds),
+        ...(d.allowed ? {} : { "retry-after": String(d.retryAfterSeconds) }),
+      };
+      settle({ status: d.allowed ? 200 : 429, headers });
+      if (d.allowed) return void done++;
+      refused += 1;
+      await at(d.retryAfterSeconds * 1000);
+    }
+  }
+
+  const all = Promise.all(Array.from({ length: o.requests }, () => call()));
+  const settleMicrotasks = () => new Promise<void>((r) => setImmediate(r));
+  for (;;) {
+    await settleMicrotasks();
+    if (done === o.requests) break;
+    if (timers.length === 0) throw new Error(`simulation stalled with ${o.requests - done} requests unfinished`);
+    timers.sort((a, b) => a.at - b.at || a.n - b.n);
+    const next = timers.shift()!;
+    clock = Math.max(clock, next.at);
+    next.fire();
+  }
+  await all;
+  return { elapsedMs: clock - start, refused, pauses };
+}
+
+const WINDOW_MS = 60_000;
+const CASES = [4, 16, 64, 256].flatMap((concurrency) => [1, 40, 400].map((maxDelayMs) => ({ concurrency, maxDelayMs })));
+
+describe("rate pacer: requests that reach the server out of order", () => {
+  it.each(CASES)("c=$concurrency, one-way delay 1..$maxDelayMs ms: 1000 requests under 1000 per 60 s never pause", async (c) => {
+    const r = await simulate({ limit: 1000, windowMs: WINDOW_MS, requests: 1000, ...c });
+    expect(r.refused).toBe(0);
+    expect(r.pauses).toBe(0);
+  });
+
+  it.each(CASES)("c=$concurrency, one-way delay 1..$maxDelayMs ms: 1200 requests under 1000 per 60 s cost one window, no 429", async (c) => {
+    const limited = await simulate({ limit: 1000, windowMs: WINDOW_MS, requests: 1200, ...c });
+    const unlimited = await simulate({ limit: 1_000_000, windowMs: WINDOW_MS, requests: 1200, ...c });
+    expect(limited.refused).toBe(0);
+    expect(unlimited.pauses).toBe(0);
+    // Request 1001 waits for request 1's slot: one window after it was counted, plus Reset's whole-second rounding.
+    expect(limited.elapsedMs - unlimited.elapsedMs).toBeGreaterThan(WINDOW_MS - unlimited.elapsedMs);
+    expect(limited.elapsedMs - unlimited.elapsedMs).toBeLessThan(WINDOW_MS + 2_000);
+  });
+
+  it.each([1, 2, 3, 4, 5])("seed %i: 500 requests under 100 per 10 s with one-way delays of 1..40 ms: no 429, within 1.1× the limit's minimum", async (seed) => {
+    const r = await simulate({ limit: 100, windowMs: 10_000, requests: 500, maxDelayMs: 40, seed });
+    expect(r.refused).toBe(0);
+    // The 401st request goes at 40 s at the earliest.
+    expect(r.elapsedMs).toBeGreaterThan(40_000);
+    expect(r.elapsedMs).toBeLessThan(44_000);
+  });
+});
