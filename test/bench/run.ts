@@ -151,7 +151,7 @@ async function main(): Promise<void> {
         report.pluginCpuBreakdown = { pluginMs: pluginCpu, hostFloorMs: floorCpu, clientMs: clientCpu, beyondMs: beyond };
         rows.push({
           figure: `4.   Plugin CPU/rotation = host floor + client + rest, c=${def.maxConcurrency} loopback`,
-          measured: `${pluginCpu} = ${floorCpu} + ${clientCpu} + ${beyond} ms; CPU-bound best plugin/direct ≈ ${round(clientCpu / (floorCpu + clientCpu), 2)}`,
+          measured: `${pluginCpu} = ${floorCpu} + ${clientCpu} ${beyond < 0 ? "−" : "+"} ${Math.abs(beyond)} ms; CPU-bound best plugin/direct ≈ ${round(clientCpu / (floorCpu + clientCpu), 2)}`,
           target: "—",
         });
       }
