@@ -54,6 +54,8 @@ const MAX_CLOCK_FIXES = 2;
  * own re-mint; the cap only guards against a server that keeps rejecting every token.
  */
 const MAX_STALE_TOKEN_RETRIES = 5;
+/** Times a request waiting for a slot trades a dropped token for the current one before sending anyway. */
+const MAX_TOKEN_REFRESH_AFTER_WAIT = 3;
 const MAX_PAGES = 10_000;
 /** 409 codes meaning "a request with this Idempotency-Key is still being processed". */
 const IN_PROGRESS_CODES = new Set(["idempotency_key_in_use", "idempotency_in_progress", "request_in_progress"]);
@@ -303,8 +305,16 @@ export class AntonClient {
    * waits for its own slot could deadlock.
    */
   async #prepare(spec: CallSpec, htu: string, offsetMs: () => number): Promise<{ headers: Record<string, string>; token?: string; release: () => void }> {
-    const token = spec.role === "token" ? undefined : await this.#tokens.get();
-    const release = await this.#transport.acquire(spec.signal);
+    let token = spec.role === "token" ? undefined : await this.#tokens.get();
+    let release = await this.#transport.acquire(spec.signal);
+    // The token was read before the wait for a slot; if it was dropped meanwhile (a 401 invalid_token on another
+    // request) or replaced (a refresh), sending it would only earn another 401. Take the current one instead,
+    // giving the slot back while a re-mint runs: the mint needs a slot of its own.
+    for (let tries = 0; token !== undefined && !this.#tokens.holds(token) && tries < MAX_TOKEN_REFRESH_AFTER_WAIT; tries++) {
+      release();
+      token = await this.#tokens.get();
+      release = await this.#transport.acquire(spec.signal);
+    }
     try {
       // iat and the nonce are read after the slot wait: a server rotates nonces while a deep queue waits.
       const nonce = this.#nonces.get(this.#o.origin, spec.role);

@@ -143,6 +143,28 @@ describe("token reuse", () => {
     expect(client.stats.unauthorized401).toBe(1);
     console.log("tokens minted across proactive refresh + server-side expiry:", emu.state.tokensMinted);
   });
+  it("tokens expired mid-run: requests queued for a slot take the re-minted token, not the dropped one", async () => {
+    // 400 rotations at 16 in flight read the cached token when they start, then wait for a slot. Once the
+    // server expires tokens, only requests already on the wire (at most 16) can still carry the old one.
+    const { emu, client } = await setup({ rateLimit: false }, { maxConcurrency: 16 });
+    const hooks = Array.from({ length: 400 }, () => emu.createWebhook());
+    await client.getWebhookSecret(hooks[0]!.id); // token minted
+    let done = 0;
+    const settled = Promise.allSettled(
+      hooks.map((h) =>
+        client.rotateWebhookSecret(h.id).finally(() => {
+          if (++done === 50) emu.faults.expireTokens();
+        }),
+      ),
+    );
+    const results = await settled;
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    for (const h of hooks) expect(emu.state.rotations(h.id)).toBe(1);
+    expect(emu.state.tokensMinted).toBe(2);
+    console.log(`tokens expired after 50 of 400: ${emu.state.rejections.invalid_token} requests refused with invalid_token`);
+    expect(emu.state.rejections.invalid_token).toBeGreaterThan(0);
+    expect(emu.state.rejections.invalid_token).toBeLessThanOrEqual(16);
+  });
 });
 
 describe("DPoP nonces and clock skew", () => {
