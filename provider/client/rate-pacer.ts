@@ -200,7 +200,7 @@ export class RatePacer {
     return this.#taken;
   }
 
-  /** `sentSince`: requests admitted after this one, which the server had not counted yet (it counts in order). */
+  /** `sentSince`: requests admitted after this one, which the server may not have counted yet. */
   #observe(res: PacedResponse, sentSince: number, probe: boolean, seq: number, early: boolean): void {
     const now = this.now();
     if (res.status === 429) {
@@ -223,7 +223,8 @@ export class RatePacer {
       return;
     }
     this.#paced = true;
-    // The server counts in arrival order: requests admitted after this one were not in its count yet.
+    // Requests admitted after this one may not have been counted yet. Subtracting them all errs low (never into
+    // a 429): one that reached the server first was counted already, which only makes credits run out early.
     const fresh = remaining - sentSince;
     // An answer to a request admitted before the current pause is stale (answers come out of order):
     // it must not reopen the window, which only a request sent after the pause can report.
@@ -238,7 +239,12 @@ export class RatePacer {
       this.#learnWindow(seq, this.#limit - remaining, resetAt);
       this.#learnWindowFromRemaining(seq, this.#limit - remaining);
     }
-    if (stale ? fresh <= 0 : this.#credits! <= 0) {
+    // Pause only when the server says its window is full. Credits run out early when requests reach the server in
+    // another order than they were admitted (one admitted later is counted in `remaining` and subtracted again), and
+    // pausing then would wait out a whole window with room left. Run out, the pacer holds further requests until
+    // those in flight are answered (one of them reports the full window if it is), then sends one probe, whose
+    // answer is exact (#mayTake).
+    if ((stale ? fresh <= 0 : this.#credits! <= 0) && remaining <= 0) {
       const early = this.#slotFreeAt();
       this.#pause(now, Math.min(resetAt, early ?? Infinity) - now);
       this.#earlyWake = early !== undefined && early < resetAt;
