@@ -307,13 +307,19 @@ export class AntonClient {
   async #prepare(spec: CallSpec, htu: string, offsetMs: () => number): Promise<{ headers: Record<string, string>; token?: string; release: () => void }> {
     let token = spec.role === "token" ? undefined : await this.#tokens.get();
     let release = await this.#transport.acquire(spec.signal);
-    // The token was read before the wait for a slot; if it was dropped meanwhile (a 401 invalid_token on another
-    // request) or replaced (a refresh), sending it would only earn another 401. Take the current one instead,
-    // giving the slot back while a re-mint runs: the mint needs a slot of its own.
-    for (let tries = 0; token !== undefined && !this.#tokens.holds(token) && tries < MAX_TOKEN_REFRESH_AFTER_WAIT; tries++) {
+    // The token was read before the wait for a slot. If another request's 401 invalid_token dropped it meanwhile,
+    // sending it would only earn another 401; if a refresh replaced it, the new one lives longer. So take the
+    // current token, keeping the slot; when none is cached (a re-mint is running), give the slot back while the
+    // mint runs, since it needs a slot of its own, then queue for one again ahead of the others.
+    for (let tries = 0; token !== undefined && !this.#tokens.holds(token) && tries < MAX_TOKEN_REFRESH_AFTER_WAIT && !this.#closed; tries++) {
+      const current = this.#tokens.peek();
+      if (current !== undefined) {
+        token = current;
+        break;
+      }
       release();
       token = await this.#tokens.get();
-      release = await this.#transport.acquire(spec.signal);
+      release = await this.#transport.acquire(spec.signal, true);
     }
     try {
       // iat and the nonce are read after the slot wait: a server rotates nonces while a deep queue waits.

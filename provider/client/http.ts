@@ -61,8 +61,11 @@ export class Semaphore {
     this.#available = limit;
   }
 
-  /** Waits for a slot; an abort while waiting gives up the place in the queue and rejects with the signal's reason. */
-  async acquire(signal?: AbortSignal): Promise<() => void> {
+  /**
+   * Waits for a slot; an abort while waiting gives up the place in the queue and rejects with the signal's reason.
+   * `front` queues ahead of the other waiters (a caller that held a slot and gave it back for a moment).
+   */
+  async acquire(signal?: AbortSignal, front = false): Promise<() => void> {
     if (this.#available > 0) {
       this.#available -= 1;
     } else {
@@ -77,7 +80,8 @@ export class Semaphore {
           resolve();
         };
         signal?.addEventListener("abort", onAbort, { once: true });
-        this.#waiters.push(wake);
+        if (front) this.#waiters.unshift(wake);
+        else this.#waiters.push(wake);
       });
     }
     let released = false;
@@ -132,8 +136,8 @@ export class HttpTransport {
   }
 
   /** Takes one of the `maxConcurrency` slots; pass the release to {@link send}, which frees it. */
-  acquire(signal?: AbortSignal): Promise<() => void> {
-    return this.#semaphore.acquire(signal);
+  acquire(signal?: AbortSignal, front = false): Promise<() => void> {
+    return this.#semaphore.acquire(signal, front);
   }
 
   /**

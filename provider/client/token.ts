@@ -46,6 +46,12 @@ export class TokenCache {
     return this.#pending;
   }
 
+  /** The cached token if it is still good to use, without minting; undefined while none is (or a mint is due). */
+  peek(): string | undefined {
+    const cur = this.#current;
+    return cur && this.now() < cur.refreshAt ? cur.value : undefined;
+  }
+
   /**
    * Drops `token` if it is still the cached one. Comparing first means 50
    * callers that all saw the same expired token cause one re-mint, not 50.

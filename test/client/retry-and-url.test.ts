@@ -60,6 +60,22 @@ describe("token cache", () => {
     cache.invalidate("t3");
     expect(await cache.get()).toBe("t4");
   });
+
+  it("peek returns the cached token while it is good to use, never mints", async () => {
+    let t = 0;
+    let mints = 0;
+    const cache = new TokenCache(async () => ({ value: `t${++mints}`, expiresIn: 100 }), () => t);
+    expect(cache.peek()).toBeUndefined();
+    await cache.get();
+    expect(cache.peek()).toBe("t1");
+    t = 90_000; // inside the refresh margin: a refresh is due, so the token is not offered
+    expect(cache.peek()).toBeUndefined();
+    await cache.get();
+    expect(cache.peek()).toBe("t2");
+    cache.invalidate("t2");
+    expect(cache.peek()).toBeUndefined();
+    expect(mints).toBe(2);
+  });
 });
 
 describe("url helpers", () => {

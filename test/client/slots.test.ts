@@ -6,6 +6,7 @@
  */
 import * as jose from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { Semaphore } from "../../provider/client/http";
 import { mockClient, replyToken } from "./helpers";
 
 const ids = Array.from({ length: 6 }, (_, i) => `wbh_01HX8Z9K0M2N3P4Q5R6S7T8U${i}`);
@@ -81,5 +82,20 @@ describe("aborting a call that waits for a slot", () => {
     } finally {
       await client.close();
     }
+  });
+
+  it("a caller that gave its slot back queues ahead of the others (front), the rest stay FIFO", async () => {
+    const slots = new Semaphore(1);
+    const order: string[] = [];
+    const held = await slots.acquire();
+    const queue = (name: string, front = false) => slots.acquire(undefined, front).then((release) => (order.push(name), release));
+    const a = queue("a");
+    const b = queue("b");
+    const front = queue("front", true);
+    held();
+    (await front)();
+    (await a)();
+    (await b)();
+    expect(order).toEqual(["front", "a", "b"]);
   });
 });
