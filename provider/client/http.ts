@@ -55,6 +55,8 @@ const NOT_SENT = new Set([
 /** Counting semaphore: at most `limit` holders; waiters are served FIFO. */
 export class Semaphore {
   #available: number;
+  /** Callers that gave a slot back for a moment, served first, in order. */
+  #front: Array<() => void> = [];
   #waiters: Array<() => void> = [];
 
   constructor(limit: number) {
@@ -66,13 +68,15 @@ export class Semaphore {
    * `front` queues ahead of the other waiters (a caller that held a slot and gave it back for a moment).
    */
   async acquire(signal?: AbortSignal, front = false): Promise<() => void> {
+    if (signal?.aborted) throw signal.reason;
     if (this.#available > 0) {
       this.#available -= 1;
     } else {
+      const queue = front ? this.#front : this.#waiters;
       await new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
         const onAbort = () => {
-          this.#waiters = this.#waiters.filter((w) => w !== wake);
+          const i = queue.indexOf(wake);
+          if (i >= 0) queue.splice(i, 1);
           reject(signal!.reason);
         };
         const wake = () => {
@@ -80,15 +84,14 @@ export class Semaphore {
           resolve();
         };
         signal?.addEventListener("abort", onAbort, { once: true });
-        if (front) this.#waiters.unshift(wake);
-        else this.#waiters.push(wake);
+        queue.push(wake);
       });
     }
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = this.#waiters.shift();
+      const next = this.#front.shift() ?? this.#waiters.shift();
       // Hand the slot straight to the next waiter so a late arrival cannot overtake it.
       if (next) next();
       else this.#available += 1;

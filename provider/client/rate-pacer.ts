@@ -8,6 +8,11 @@
  * holds calls back while the window is known to be full, so each request is
  * sent when it can be accepted.
  *
+ * The count it derives errs low, never high: requests may reach the server in another order than they were
+ * admitted. So it pauses only when an answer reports the window full; a count that merely runs out holds new
+ * requests until those in flight are answered, then sends one probe, whose answer is exact. If one of those
+ * answers went missing (lost, 5xx), it may have been the "full" one, so the pacer waits for a slot instead.
+ *
  * A server that sends no rate-limit headers is never paced. A 429 is left to
  * the call that got it (it waits `Retry-After` and retries): a 429 may come
  * from elsewhere (a proxy, another process sharing the merchant's window), and
@@ -47,6 +52,8 @@ export interface PacedResponse {
 const MAX_PAUSE_MS = 15 * 60_000;
 /** Slack added to a wake computed from the learned window (timer and clock granularity between processes). */
 const BASE_MARGIN_MS = 50;
+/** Successful answers without rate-limit headers, in a row, after which a server that sent them is taken to have stopped. */
+const BARE_ANSWERS_TO_UNPACE = 3;
 /** Send log entries kept beyond the limit (enough for the walk back to the oldest request in the window). */
 const LOG_SLACK = 64;
 
@@ -95,6 +102,15 @@ export class RatePacer {
   #logBase = 1;
   /** Latest answer among requests dropped from the log. */
   #droppedAnsweredAt = -Infinity;
+  /** The latest `X-RateLimit-Reset`, as a local time. */
+  #resetAt: number | undefined = undefined;
+  /**
+   * Whether a request of the current count (since credits were last learned) ended without an answer to read:
+   * lost, timed out, or a 5xx. Its answer may have been the one reporting the window full.
+   */
+  #answerMissing = false;
+  /** Consecutive successful answers without rate-limit headers since the server last sent them. */
+  #bareAnswers = 0;
 
   constructor(
     private readonly now: () => number,
@@ -144,6 +160,8 @@ export class RatePacer {
         entry.state = res?.status === 429 ? "refused" : res && res.status < 400 ? "ok" : "unknown";
       }
       if (res) this.#observe(res, this.#taken - seq, probe, seq, early);
+      else if (this.#paced) this.#answerMissing = true;
+      this.#pauseIfBlind();
       this.#pump();
     };
     return Object.assign(settle, {
@@ -216,39 +234,66 @@ export class RatePacer {
       if (this.#paced && probe && retryAfter !== undefined) this.#pause(now, retryAfter);
       return;
     }
-    if (res.status >= 500) return;
-    const remaining = headerInt(res.headers["x-ratelimit-remaining"]);
-    if (remaining === undefined) {
-      if (this.#credits === undefined) this.#credits = Infinity;
+    if (res.status >= 500) {
+      if (this.#paced) this.#answerMissing = true;
       return;
     }
+    const remaining = headerInt(res.headers["x-ratelimit-remaining"]);
+    if (remaining === undefined) {
+      // A server that sends no rate-limit headers is not paced. Once it has sent them, one answer without them
+      // (a gateway's 401, a cached answer) must not lift the pacing; only a run of successful ones does.
+      const unpaced = !this.#paced || (res.status < 300 && ++this.#bareAnswers >= BARE_ANSWERS_TO_UNPACE);
+      if (unpaced && this.#credits === undefined) this.#credits = Infinity;
+      return;
+    }
+    // A 401 means the server did not take the request as the merchant's, so its headers may count another window
+    // (per address, say). Nothing to learn from it.
+    if (res.status === 401) return;
     this.#paced = true;
+    this.#bareAnswers = 0;
     // Requests admitted after this one may not have been counted yet. Subtracting them all errs low (never into
     // a 429): one that reached the server first was counted already, which only makes credits run out early.
     const fresh = remaining - sentSince;
     // An answer to a request admitted before the current pause is stale (answers come out of order):
     // it must not reopen the window, which only a request sent after the pause can report.
     const stale = this.#credits === undefined && seq <= this.#pausedAt;
+    if (!stale && this.#credits === undefined) this.#answerMissing = false; // a new count starts
     if (!stale) this.#credits = this.#credits === undefined ? fresh : Math.min(this.#credits, fresh);
     const resetSec = headerInt(res.headers["x-ratelimit-reset"]);
     const limit = headerInt(res.headers["x-ratelimit-limit"]);
     this.#limit = limit !== undefined && limit > 0 && remaining <= limit ? limit : undefined;
     if (resetSec === undefined) return;
     const resetAt = resetSec * 1000 - this.serverOffsetMs();
+    this.#resetAt = resetAt;
     if (this.#limit !== undefined && remaining < this.#limit) {
       this.#learnWindow(seq, this.#limit - remaining, resetAt);
       this.#learnWindowFromRemaining(seq, this.#limit - remaining);
     }
-    // Pause only when the server says its window is full. Credits run out early when requests reach the server in
-    // another order than they were admitted (one admitted later is counted in `remaining` and subtracted again), and
-    // pausing then would wait out a whole window with room left. Run out, the pacer holds further requests until
-    // those in flight are answered (one of them reports the full window if it is), then sends one probe, whose
-    // answer is exact (#mayTake).
-    if ((stale ? fresh <= 0 : this.#credits! <= 0) && remaining <= 0) {
-      const early = this.#slotFreeAt();
-      this.#pause(now, Math.min(resetAt, early ?? Infinity) - now);
-      this.#earlyWake = early !== undefined && early < resetAt;
-    }
+    // Pause only when the server says its window is full (credits are then spent too). Credits run out early when
+    // requests reach the server in another order than they were admitted (one admitted later is counted in
+    // `remaining` and subtracted again), and pausing then would wait out a whole window with room left. Run out,
+    // the pacer holds further requests until those in flight are answered (one of them reports the full window if
+    // it is), then sends one probe, whose answer is exact (#mayTake). Unless an answer went missing: #pauseIfBlind.
+    if (remaining <= 0) this.#pauseForSlot(now, resetAt);
+  }
+
+  /** Pauses until the next request's slot frees by the learned window, and never past `resetAt`. */
+  #pauseForSlot(now: number, resetAt: number): void {
+    const early = this.#slotFreeAt();
+    this.#pause(now, Math.min(resetAt, early ?? Infinity) - now);
+    this.#earlyWake = early !== undefined && early < resetAt;
+  }
+
+  /**
+   * Credits spent and every request answered, but one answer was missing: it may have been the one reporting the
+   * window full, and a probe now would meet a 429 (which, with Anton's 60 s window, can outlast the call's retry
+   * budget). Wait for the next slot instead, as if that answer had said so.
+   */
+  #pauseIfBlind(): void {
+    if (!this.#answerMissing || this.#inFlight > 0 || this.#resetAt === undefined) return;
+    if (this.#credits !== undefined && this.#credits > 0) return;
+    this.#answerMissing = false;
+    this.#pauseForSlot(this.now(), this.#resetAt);
   }
 
   /**

@@ -35,6 +35,13 @@ interface SimOptions {
    * a time (a closed loop, `pulumi up --parallel N`), or one every `everyMs` (an open loop).
    */
   issue?: { parallel: number } | { everyMs: number };
+  /**
+   * What goes wrong with the k-th request to reach the server (1-based): "lost", counted but its answer never
+   * arrives (a timeout, a reset); "503", counted, answered 503 without headers; "401", not authenticated, so
+   * counted and reported in a per-address window; "bare", counted, answered 200 without rate-limit headers. The
+   * call retries the first three.
+   */
+  fault?: (k: number) => "lost" | "503" | "401" | "bare" | undefined;
 }
 
 async function simulate(o: SimOptions) {
@@ -60,21 +67,36 @@ async function simulate(o: SimOptions) {
 
   let refused = 0;
   let done = 0;
+  let arrivals = 0;
   async function call(): Promise<void> {
     for (;;) {
       const settle = await pacer.admit();
       await acquire();
       settle.sending();
       await at(1 + Math.floor(random() * o.maxDelayMs));
-      const d = limiter.check("m", clock);
+      const fault = o.fault?.(++arrivals);
+      const d = fault === "401" ? undefined : limiter.check("m", clock);
       await at(1 + Math.floor(random() * o.maxDelayMs));
       release();
-      const headers: PacedResponse["headers"] = {
-        "x-ratelimit-limit": String(d.limit),
-        "x-ratelimit-remaining": String(d.remaining),
-        "x-ratelimit-reset": String(d.resetSeconds),
-        ...(d.allowed ? {} : { "retry-after": String(d.retryAfterSeconds) }),
-      };
+      if (!d) {
+        // As the emulator does: an unauthenticated request is limited, and reported, per address.
+        const a = limiter.check("address", clock);
+        settle({ status: 401, headers: { "x-ratelimit-limit": String(a.limit), "x-ratelimit-remaining": String(a.remaining), "x-ratelimit-reset": String(a.resetSeconds) } });
+        continue;
+      }
+      if ((fault === "lost" || fault === "503") && d.allowed) {
+        settle(fault === "lost" ? undefined : { status: 503, headers: {} });
+        continue;
+      }
+      const headers: PacedResponse["headers"] =
+        fault === "bare" && d.allowed
+          ? {}
+          : {
+              "x-ratelimit-limit": String(d.limit),
+              "x-ratelimit-remaining": String(d.remaining),
+              "x-ratelimit-reset": String(d.resetSeconds),
+              ...(d.allowed ? {} : { "retry-after": String(d.retryAfterSeconds) }),
+            };
       settle({ status: d.allowed ? 200 : 429, headers });
       if (d.allowed) return void done++;
       refused += 1;
@@ -150,4 +172,33 @@ describe("rate pacer: requests that reach the server out of order", () => {
       expect(r.elapsedMs).toBeLessThan(44_000);
     },
   );
+
+  describe("answers that carry no count", () => {
+    const issues = ISSUES.map(([name, issue]) => ({ name, issue }));
+
+    it.each(issues)("$name: the answer to the request that fills each window is lost, yet no probe meets a 429", async ({ issue }) => {
+      // Requests 100, 200, ... are counted, then their answers never come: the one answer saying "window full".
+      const r = await simulate({ limit: 100, windowMs: 10_000, requests: 300, maxDelayMs: 40, issue, fault: (k) => (k % 100 === 0 ? "lost" : undefined) });
+      expect(r.refused).toBe(0);
+    });
+
+    it.each(issues)("$name: the same with a 503 for that answer", async ({ issue }) => {
+      const r = await simulate({ limit: 100, windowMs: 10_000, requests: 300, maxDelayMs: 40, issue, fault: (k) => (k % 100 === 0 ? "503" : undefined) });
+      expect(r.refused).toBe(0);
+    });
+
+    it.each(issues)("$name: 401s with another window's headers, the first answer after each full window among them: pacing holds, no 429", async ({ issue }) => {
+      const fault = (k: number) => (k % 50 === 7 || (k > 100 && k % 100 === 1) ? "401" : undefined);
+      const r = await simulate({ limit: 100, windowMs: 10_000, requests: 500, maxDelayMs: 40, issue, fault });
+      expect(r.refused).toBe(0);
+      expect(r.elapsedMs).toBeLessThan(44_000);
+    });
+
+    it.each(issues)("$name: the first answer after each full window has no rate-limit headers: pacing holds, no 429", async ({ issue }) => {
+      // Requests 101, 201, ... are the probes after each pause: one answer without headers must not lift the pacing.
+      const r = await simulate({ limit: 100, windowMs: 10_000, requests: 500, maxDelayMs: 40, issue, fault: (k) => (k > 100 && k % 100 === 1 ? "bare" : undefined) });
+      expect(r.refused).toBe(0);
+      expect(r.elapsedMs).toBeLessThan(44_000);
+    });
+  });
 });

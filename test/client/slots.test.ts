@@ -91,11 +91,18 @@ describe("aborting a call that waits for a slot", () => {
     const queue = (name: string, front = false) => slots.acquire(undefined, front).then((release) => (order.push(name), release));
     const a = queue("a");
     const b = queue("b");
-    const front = queue("front", true);
+    const front1 = queue("front1", true);
+    const front2 = queue("front2", true);
     held();
-    (await front)();
-    (await a)();
-    (await b)();
-    expect(order).toEqual(["front", "a", "b"]);
+    for (const next of [front1, front2, a, b]) (await next)();
+    expect(order).toEqual(["front1", "front2", "a", "b"]);
+  });
+
+  it("an already aborted caller gets no slot, even a free one", async () => {
+    const slots = new Semaphore(1);
+    const reason = new Error("aborted");
+    await expect(slots.acquire(AbortSignal.abort(reason))).rejects.toBe(reason);
+    const release = await slots.acquire(); // the slot is still free
+    release();
   });
 });
