@@ -226,6 +226,8 @@ export class AntonClient {
     if (this.#closed) return;
     this.#closed = true;
     this.#tokens.clear();
+    // Requests held by the rate pacer (a pause can last a whole window) end now, never sent.
+    this.#pacer.close(new Error("client closed"));
     await this.#transport.close();
   }
 
@@ -367,6 +369,7 @@ export class AntonClient {
         try {
           settle = await this.#pacer.admit(spec.signal);
         } catch {
+          if (this.#closed) throw this.#closedError(attempts, unknown);
           throw this.#aborted(spec, attempts, unknown);
         }
       }

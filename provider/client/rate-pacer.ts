@@ -82,7 +82,9 @@ export class RatePacer {
   /** Requests admitted so far (a sequence number). */
   #taken = 0;
   #resumeAt = 0;
-  #waiters: Array<(seq: number) => void> = [];
+  #waiters: Array<{ wake(seq: number): void; reject(reason: unknown): void }> = [];
+  /** Set by close(). */
+  #closedWith: { reason: unknown } | undefined = undefined;
   #sleeping = false;
   /** Requests admitted when the last pause began. */
   #pausedAt = 0;
@@ -120,12 +122,21 @@ export class RatePacer {
     private readonly serverOffsetMs: () => number = () => 0,
   ) {}
 
+  /** Rejects every waiting request and any later one with `reason` (the client is closing). */
+  close(reason: unknown): void {
+    this.#closedWith = { reason };
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.reject(reason);
+  }
+
   /**
    * Waits until a request may be sent (FIFO), then counts it as in flight.
    * Returns the function to call with its response (or with nothing when no
    * response came); calling it again has no effect.
    */
   async admit(signal?: AbortSignal): Promise<Settle> {
+    if (this.#closedWith) throw this.#closedWith.reason;
     let seq: number;
     if (this.#waiters.length === 0 && this.#mayTake()) {
       seq = this.#take();
@@ -133,16 +144,22 @@ export class RatePacer {
       // #pump counts the request as taken when it wakes us.
       seq = await new Promise<number>((resolve, reject) => {
         const onAbort = () => {
-          this.#waiters = this.#waiters.filter((w) => w !== wake);
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
           reject(signal!.reason);
         };
-        const wake = (taken: number) => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(taken);
+        const waiter = {
+          wake: (taken: number) => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve(taken);
+          },
+          reject: (reason: unknown) => {
+            signal?.removeEventListener("abort", onAbort);
+            reject(reason);
+          },
         };
         if (signal?.aborted) return reject(signal.reason);
         signal?.addEventListener("abort", onAbort, { once: true });
-        this.#waiters.push(wake);
+        this.#waiters.push(waiter);
         this.#pump();
       });
     }
@@ -373,7 +390,7 @@ export class RatePacer {
   #pump(): void {
     while (this.#waiters.length > 0 && this.#mayTake()) {
       const seq = this.#take();
-      this.#waiters.shift()!(seq);
+      this.#waiters.shift()!.wake(seq);
     }
     const wait = this.#resumeAt - this.now();
     if (this.#waiters.length > 0 && wait > 0 && !this.#sleeping) {

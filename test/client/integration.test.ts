@@ -216,6 +216,25 @@ describe("DPoP nonces and clock skew", () => {
     expect(hooks.map((h) => emu.state.rotations(h.id))).toEqual([1, 0, 0]);
   });
 
+  it("closing while the rate pacer holds requests ends them at once, never sent, server unchanged", async () => {
+    // 2 requests per 10 s: after the first two rotations the pacer holds the rest. Its pause never ends here (the
+    // sleep never returns), so only close() can end them.
+    const { emu, client } = await setup({ rateLimit: { limit: 2, windowMs: 10_000 } }, { sleep: () => new Promise<void>(() => undefined) });
+    const hooks = Array.from({ length: 5 }, () => emu.createWebhook());
+    const done: string[] = [];
+    const settled = Promise.allSettled(hooks.map((h) => client.rotateWebhookSecret(h.id).finally(() => done.push(h.id))));
+    while (done.length < 2) await new Promise((r) => setTimeout(r, 5));
+    await client.close();
+    const results = await Promise.race([settled, new Promise<"still held">((r) => setTimeout(() => r("still held"), 2_000))]);
+    if (results === "still held") throw new Error("close() left requests held by the rate pacer");
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
+    for (const r of results.filter((r) => r.status === "rejected")) {
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ code: "client_closed", serverState: "unchanged" });
+    }
+    expect(hooks.reduce((n, h) => n + emu.state.rotations(h.id), 0)).toBe(2);
+    expect(emu.state.rejections.rate_limited ?? 0).toBe(0);
+  });
+
   it("corrects for a server clock 300 s ahead using the Date header", async () => {
     const { emu, client } = await setup();
     emu.faults.clockOffset(300);
