@@ -159,7 +159,13 @@ export class HttpTransport {
     },
     held?: () => void,
   ): Promise<HttpResponse> {
-    const release = held ?? (await this.#semaphore.acquire(req.signal));
+    let release: () => void;
+    try {
+      release = held ?? (await this.#semaphore.acquire(req.signal));
+    } catch {
+      // Aborted while waiting for a slot: never sent.
+      throw new TransportError("aborted", "ABORT_ERR", false);
+    }
     try {
       const res = await this.#dispatcher.request({
         origin: this.#origin,

@@ -107,10 +107,13 @@ export class RatePacer {
   /** The latest `X-RateLimit-Reset`, as a local time. */
   #resetAt: number | undefined = undefined;
   /**
-   * Whether a request of the current count (since credits were last learned) ended without an answer to read:
-   * lost, timed out, or a 5xx. Its answer may have been the one reporting the window full.
+   * Requests of the current count (since credits were last learned) that were sent but left no count to read:
+   * lost, timed out, or answered without rate-limit headers. One of them may have been the answer reporting the
+   * window full.
    */
-  #answerMissing = false;
+  #unread = 0;
+  /** The lowest `Remaining` read in the current count. */
+  #lowestRemaining = Infinity;
   /** Consecutive successful answers without rate-limit headers since the server last sent them. */
   #bareAnswers = 0;
 
@@ -168,6 +171,7 @@ export class RatePacer {
     this.#earlyWake = false;
     const entry = this.#entry(seq);
     let settled = false;
+    let sent = false;
     const settle = (res?: PacedResponse) => {
       if (settled) return;
       settled = true;
@@ -177,12 +181,13 @@ export class RatePacer {
         entry.state = res?.status === 429 ? "refused" : res && res.status < 400 ? "ok" : "unknown";
       }
       if (res) this.#observe(res, this.#taken - seq, probe, seq, early);
-      else if (this.#paced) this.#answerMissing = true;
+      else if (sent && this.#paced) this.#unread += 1;
       this.#pauseIfBlind();
       this.#pump();
     };
     return Object.assign(settle, {
       sending: () => {
+        sent = true;
         if (entry && !settled) entry.sentAt = this.now();
       },
     });
@@ -251,21 +256,20 @@ export class RatePacer {
       if (this.#paced && probe && retryAfter !== undefined) this.#pause(now, retryAfter);
       return;
     }
-    if (res.status >= 500) {
-      if (this.#paced) this.#answerMissing = true;
-      return;
-    }
     const remaining = headerInt(res.headers["x-ratelimit-remaining"]);
     if (remaining === undefined) {
       // A server that sends no rate-limit headers is not paced. Once it has sent them, one answer without them
-      // (a gateway's 401, a cached answer) must not lift the pacing; only a run of successful ones does.
-      const unpaced = !this.#paced || (res.status < 300 && ++this.#bareAnswers >= BARE_ANSWERS_TO_UNPACE);
+      // (a gateway's, a cached one) must not lift the pacing; only a run of successful ones does. Meanwhile such an
+      // answer is one whose count is unknown.
+      this.#bareAnswers = res.status < 300 ? this.#bareAnswers + 1 : 0;
+      const unpaced = !this.#paced ? res.status < 500 : this.#bareAnswers >= BARE_ANSWERS_TO_UNPACE;
       if (unpaced && this.#credits === undefined) this.#credits = Infinity;
+      else if (this.#paced) this.#unread += 1;
       return;
     }
-    // A 401 means the server did not take the request as the merchant's, so its headers may count another window
-    // (per address, say). Nothing to learn from it.
-    if (res.status === 401) return;
+    // A 401 for the token itself (not for the proof or the nonce) may not have been taken as the merchant's, so
+    // its headers can count another window (per address, say). Nothing to learn from it.
+    if (res.status === 401 && !/use_dpop_nonce|invalid_dpop_proof/.test(res.headers["www-authenticate"] ?? "")) return;
     this.#paced = true;
     this.#bareAnswers = 0;
     // Requests admitted after this one may not have been counted yet. Subtracting them all errs low (never into
@@ -274,7 +278,12 @@ export class RatePacer {
     // An answer to a request admitted before the current pause is stale (answers come out of order):
     // it must not reopen the window, which only a request sent after the pause can report.
     const stale = this.#credits === undefined && seq <= this.#pausedAt;
-    if (!stale && this.#credits === undefined) this.#answerMissing = false; // a new count starts
+    if (!stale && this.#credits === undefined) {
+      // A new count starts.
+      this.#unread = 0;
+      this.#lowestRemaining = Infinity;
+    }
+    this.#lowestRemaining = Math.min(this.#lowestRemaining, remaining);
     if (!stale) this.#credits = this.#credits === undefined ? fresh : Math.min(this.#credits, fresh);
     const resetSec = headerInt(res.headers["x-ratelimit-reset"]);
     const limit = headerInt(res.headers["x-ratelimit-limit"]);
@@ -302,15 +311,16 @@ export class RatePacer {
   }
 
   /**
-   * Credits spent and every request answered, but one answer was missing: it may have been the one reporting the
-   * window full, and a probe now would meet a 429 (which, with Anton's 60 s window, can outlast the call's retry
-   * budget). Wait for the next slot instead, as if that answer had said so.
+   * Credits spent and every request answered, but some answers left no count to read. If there are as many of them
+   * as the lowest `Remaining` read, they may have filled the window, and a probe now would meet a 429 (which, with
+   * Anton's 60 s window, can outlast the call's retry budget). Wait for the next slot instead.
    */
   #pauseIfBlind(): void {
-    if (!this.#answerMissing || this.#inFlight > 0 || this.#resetAt === undefined) return;
+    if (this.#unread === 0 || this.#inFlight > 0 || this.#resetAt === undefined) return;
     if (this.#credits !== undefined && this.#credits > 0) return;
-    this.#answerMissing = false;
-    this.#pauseForSlot(this.now(), this.#resetAt);
+    const mayBeFull = this.#unread >= this.#lowestRemaining;
+    this.#unread = 0;
+    if (mayBeFull) this.#pauseForSlot(this.now(), this.#resetAt);
   }
 
   /**

@@ -38,10 +38,13 @@ interface SimOptions {
   /**
    * What goes wrong with the k-th request to reach the server (1-based): "lost", counted but its answer never
    * arrives (a timeout, a reset); "503", counted, answered 503 without headers; "401", not authenticated, so
-   * counted and reported in a per-address window; "bare", counted, answered 200 without rate-limit headers. The
-   * call retries the first three.
+   * counted and reported in a per-address window; "bare", counted, answered 200 without rate-limit headers;
+   * "uncounted503", not counted, answered 503 with the window's headers (the emulator's injected faults);
+   * "nonce401", counted, answered 401 use_dpop_nonce with the window's headers. The call retries all but "bare".
    */
-  fault?: (k: number) => "lost" | "503" | "401" | "bare" | undefined;
+  fault?: (k: number) => "lost" | "503" | "401" | "bare" | "uncounted503" | "nonce401" | undefined;
+  /** Whether the k-th admitted request ends before it is sent (a failed token mint, say); the call tries again. */
+  unsent?: (k: number) => boolean;
 }
 
 async function simulate(o: SimOptions) {
@@ -68,14 +71,22 @@ async function simulate(o: SimOptions) {
   let refused = 0;
   let done = 0;
   let arrivals = 0;
+  let admissions = 0;
+  /** Requests the server counted in the merchant's window. */
+  let counted = 0;
   async function call(): Promise<void> {
     for (;;) {
       const settle = await pacer.admit();
+      if (o.unsent?.(++admissions)) {
+        settle();
+        continue;
+      }
       await acquire();
       settle.sending();
       await at(1 + Math.floor(random() * o.maxDelayMs));
       const fault = o.fault?.(++arrivals);
-      const d = fault === "401" ? undefined : limiter.check("m", clock);
+      const d = fault === "401" ? undefined : limiter.check("m", clock, fault !== "uncounted503");
+      if (d?.allowed && fault !== "uncounted503") counted++;
       await at(1 + Math.floor(random() * o.maxDelayMs));
       release();
       if (!d) {
@@ -84,8 +95,14 @@ async function simulate(o: SimOptions) {
         settle({ status: 401, headers: { "x-ratelimit-limit": String(a.limit), "x-ratelimit-remaining": String(a.remaining), "x-ratelimit-reset": String(a.resetSeconds) } });
         continue;
       }
+      const window = { "x-ratelimit-limit": String(d.limit), "x-ratelimit-remaining": String(d.remaining), "x-ratelimit-reset": String(d.resetSeconds) };
       if ((fault === "lost" || fault === "503") && d.allowed) {
         settle(fault === "lost" ? undefined : { status: 503, headers: {} });
+        continue;
+      }
+      if ((fault === "uncounted503" || fault === "nonce401") && d.allowed) {
+        const auth = fault === "nonce401" ? { "www-authenticate": 'DPoP error="use_dpop_nonce"' } : {};
+        settle({ status: fault === "nonce401" ? 401 : 503, headers: { ...window, ...auth } });
         continue;
       }
       const headers: PacedResponse["headers"] =
@@ -131,7 +148,9 @@ async function simulate(o: SimOptions) {
     next.fire();
   }
   await all;
-  return { elapsedMs: clock - start, refused, pauses, longestPause };
+  // The limit's minimum for what the server counted: request k waits for request k − limit to leave the window.
+  const minimumMs = Math.floor((counted - 1) / o.limit) * o.windowMs;
+  return { elapsedMs: clock - start, refused, pauses, longestPause, minimumMs };
 }
 
 const WINDOW_MS = 60_000;
@@ -175,16 +194,45 @@ describe("rate pacer: requests that reach the server out of order", () => {
 
   describe("answers that carry no count", () => {
     const issues = ISSUES.map(([name, issue]) => ({ name, issue }));
+    const run = (issue: SimOptions["issue"], extra: Partial<SimOptions>) => simulate({ limit: 100, windowMs: 10_000, requests: 300, maxDelayMs: 40, issue, ...extra });
+    // Within 1.1× the limit's minimum for what the server counted (retries included), plus a second.
+    const withinLimit = (r: { elapsedMs: number; minimumMs: number }) => expect(r.elapsedMs).toBeLessThan(r.minimumMs * 1.1 + 1_000);
 
-    it.each(issues)("$name: the answer to the request that fills each window is lost, yet no probe meets a 429", async ({ issue }) => {
+    it.each(issues)("$name: the answer to the request that fills each window is lost: no 429, no extra window", async ({ issue }) => {
       // Requests 100, 200, ... are counted, then their answers never come: the one answer saying "window full".
-      const r = await simulate({ limit: 100, windowMs: 10_000, requests: 300, maxDelayMs: 40, issue, fault: (k) => (k % 100 === 0 ? "lost" : undefined) });
+      const r = await run(issue, { fault: (k) => (k % 100 === 0 ? "lost" : undefined) });
       expect(r.refused).toBe(0);
+      withinLimit(r);
     });
 
-    it.each(issues)("$name: the same with a 503 for that answer", async ({ issue }) => {
-      const r = await simulate({ limit: 100, windowMs: 10_000, requests: 300, maxDelayMs: 40, issue, fault: (k) => (k % 100 === 0 ? "503" : undefined) });
+    it.each(issues)("$name: the same with a 503 without headers: no 429, no extra window", async ({ issue }) => {
+      const r = await run(issue, { fault: (k) => (k % 100 === 0 ? "503" : undefined) });
       expect(r.refused).toBe(0);
+      withinLimit(r);
+    });
+
+    it.each(issues)("$name: the same answered 200 without rate-limit headers: no 429, no extra window", async ({ issue }) => {
+      const r = await run(issue, { fault: (k) => (k % 100 === 0 ? "bare" : undefined) });
+      expect(r.refused).toBe(0);
+      withinLimit(r);
+    });
+
+    it.each(issues)("$name: the same answered 401 use_dpop_nonce, counted in the merchant's window: no 429", async ({ issue }) => {
+      const r = await run(issue, { fault: (k) => (k % 100 === 0 ? "nonce401" : undefined) });
+      expect(r.refused).toBe(0);
+      withinLimit(r);
+    });
+
+    it.each(issues)("$name: 1 in 50 requests answered 503 with the window's headers but not counted: no extra window", async ({ issue }) => {
+      const r = await run(issue, { fault: (k) => (k % 50 === 7 ? "uncounted503" : undefined) });
+      expect(r.refused).toBe(0);
+      withinLimit(r);
+    });
+
+    it.each(issues)("$name: 1 in 50 admitted requests end before they are sent: no extra window", async ({ issue }) => {
+      const r = await run(issue, { unsent: (k) => k % 50 === 7 });
+      expect(r.refused).toBe(0);
+      withinLimit(r);
     });
 
     it.each(issues)("$name: 401s with another window's headers, the first answer after each full window among them: pacing holds, no 429", async ({ issue }) => {
