@@ -10,8 +10,9 @@
  *
  * The count it derives errs low, never high: requests may reach the server in another order than they were
  * admitted. So it pauses only when an answer reports the window full; a count that merely runs out holds new
- * requests until those in flight are answered, then sends one probe, whose answer is exact. If one of those
- * answers went missing (lost, 5xx), it may have been the "full" one, so the pacer waits for a slot instead.
+ * requests until those in flight are answered, then sends one probe, whose answer is exact. If answers that
+ * left no count to read (lost, or without rate-limit headers) could have filled the window, one of them may have
+ * been the "full" one, so the pacer waits for a slot instead (#pauseIfBlind).
  *
  * A server that sends no rate-limit headers is never paced. A 429 is left to
  * the call that got it (it waits `Retry-After` and retries): a 429 may come
