@@ -5,7 +5,8 @@ const jsonOut = process.env.VITEST_JSON_OUTPUT;
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["**/node_modules/**", "dist/**"],
+    // test/e2e needs the Pulumi CLI and runs on its own: npm run test:e2e.
+    exclude: ["**/node_modules/**", "dist/**", "test/e2e/**"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
