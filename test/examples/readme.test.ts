@@ -13,6 +13,14 @@ const scripts = Object.keys((JSON.parse(read("package.json")) as { scripts: Reco
 // js-yaml is pinned in package-lock.json (it comes with eslint); only tests parse YAML.
 const yaml = require("js-yaml") as { load(text: string): unknown };
 
+/** The TypeScript sources of the provider's configuration (client and resource), concatenated. */
+function providerSource(): string {
+  return ["client", "resource"]
+    .flatMap((dir) => readdirSync(path.join(ROOT, "provider", dir), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts")).map((f) => path.join("provider", dir, f)))
+    .map(read)
+    .join("\n");
+}
+
 /** Every fenced shell block's lines. */
 const shellLines = [...README.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split("\n").map((l) => l.trim()).filter(Boolean));
 
@@ -41,22 +49,20 @@ describe("README.md", () => {
   });
 
   it("documents every stack config key and environment variable the provider reads", () => {
-    const project = yaml.load(read("Pulumi.yaml")) as { main: string; config: Record<string, unknown> };
+    const project = yaml.load(read("Pulumi.yaml")) as { main: string };
     expect(existsSync(path.join(ROOT, project.main))).toBe(true);
-    const keys = Object.keys(project.config).filter((k) => k.startsWith("anton:"));
-    expect(keys).toHaveLength(7);
+    const source = providerSource();
+    const keys = new Set(source.match(/"anton:[a-zA-Z]+"/g)!.map((k) => k.slice(1, -1)));
+    expect(keys.size).toBe(7);
     // ANTON_ENVIRONMENTS is the exported map of environment URLs, not a variable the provider reads.
-    const envVars = new Set(read("provider/client/options.ts").match(/\bANTON_[A-Z_]+\b/g)!.filter((v) => v !== "ANTON_ENVIRONMENTS"));
+    const envVars = new Set(source.match(/\bANTON_[A-Z_]+\b/g)!.filter((v) => v !== "ANTON_ENVIRONMENTS"));
     expect(envVars.size).toBeGreaterThanOrEqual(8);
     const table = README.slice(README.indexOf("### Configuration"), README.indexOf("## Examples"));
     for (const name of [...keys, ...envVars]) expect(table, name).toContain(`\`${name}\``);
   });
 
-  it("marks the credential keys secret in Pulumi.yaml and in the table", () => {
-    const project = yaml.load(read("Pulumi.yaml")) as { config: Record<string, { secret?: boolean }> };
-    const secret = Object.entries(project.config).filter(([, v]) => v.secret).map(([k]) => k).sort();
-    expect(secret).toEqual(["anton:clientSecret", "anton:dpopPrivateKey"]);
-    for (const key of secret) expect(README).toMatch(new RegExp(`\\| \`${key}\` \\|[^\\n]*\\| \\*\\*yes\\*\\* \\|`));
+  it("marks the credential keys secret in the table", () => {
+    for (const key of ["anton:clientSecret", "anton:dpopPrivateKey"]) expect(README).toMatch(new RegExp(`\\| \`${key}\` \\|[^\\n]*\\| \\*\\*yes\\*\\* \\|`));
   });
 
   it("documents every error code the package raises", () => {
