@@ -1,105 +1,34 @@
 /**
  * `npm run demo`: the whole quickstart story against the local Anton emulator, with a real Pulumi CLI.
  *
- *   1. check the Pulumi CLI (before anything else: a missing CLI leaves nothing behind);
+ *   1. find a Pulumi CLI (before anything else: a missing CLI leaves nothing behind; see demo-cli.ts);
  *   2. start the emulator and create a webhook in it;
  *   3. create stack `demo` in a local file backend (`.pulumi-local/`, passphrase secrets provider)
  *      and set its config from the emulator's credentials (secrets through stdin, never argv);
- *   4. `pulumi up --yes`, `pulumi up --replace <urn> --yes`, `pulumi stack output --show-secrets`,
- *      printing the emulator's rotation count and the fingerprint after each step.
+ *   4. `pulumi up`, `pulumi up --replace <urn>`, `pulumi stack output --show-secrets`, printing the
+ *      emulator's rotation count and the fingerprint after each step.
+ *
+ * `pulumi up` runs the root project's program (examples/quickstart/index.ts). With a CLI that has no
+ * Node language host (one built from the Go module proxy), the same program runs through the
+ * Automation API instead, which hosts it in this process; the engine and the provider are the same.
  *
  * Nothing secret is printed except by the last step, which exists to show the secret (a throwaway
- * emulator value). Environment: ANTON_DEMO_PULUMI names the CLI binary to use (default: the pinned
- * `pulumi` npm package, then `pulumi` on PATH); ANTON_DEMO_STATE_DIR moves the backend folder;
- * ANTON_DEMO_SKIP_BUILD=1 reuses an existing dist/ instead of rebuilding.
+ * emulator value). Environment: ANTON_DEMO_PULUMI names the CLI binary to use; ANTON_DEMO_STATE_DIR
+ * moves the backend folder; ANTON_DEMO_SKIP_BUILD=1 reuses an existing dist/ instead of rebuilding.
  */
-import { spawn, type StdioOptions } from "node:child_process";
-import { accessSync, constants, createReadStream, existsSync, mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Emulator } from "../../test/emulator";
+import { programFile } from "../../test/support/program-file";
+import { findCli, hasNodeLanguageHost, ROOT, run, type Cli, type Stdin } from "./demo-cli";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const STACK = "demo";
 const PROJECT = "quickstart";
 const RESOURCE = "quickstart";
 const TYPE = "pulumi-nodejs:dynamic/anton:WebhookSecret";
 // Protects only this demo's throwaway state in a local folder; it is not a secret.
 const PASSPHRASE = "pulumi-anton-demo";
-
-interface Cli {
-  command: string;
-  args: string[];
-  label: string;
-}
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  error?: NodeJS.ErrnoException;
-}
-
-/** Where a child's stdin comes from: a file (streamed) or a value (written, then closed). */
-type Stdin = { file: string } | { text: string };
-
-function run(cli: Cli, args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: Stdin; capture?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const stdio: StdioOptions = [opts.stdin ? "pipe" : "ignore", opts.capture ? "pipe" : "inherit", opts.capture ? "pipe" : "inherit"];
-    const child = spawn(cli.command, [...cli.args, ...args], { cwd: ROOT, env: opts.env ?? process.env, stdio, timeout: opts.timeoutMs });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-    const input = opts.stdin;
-    if (input && "file" in input) createReadStream(input.file).pipe(child.stdin!);
-    else if (input) child.stdin!.end(input.text);
-    child.on("error", (error: NodeJS.ErrnoException) => resolve({ code: null, stdout, stderr, error }));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The CLIs to try, in order. An explicit ANTON_DEMO_PULUMI is the only candidate. */
-function candidates(): Array<Cli & { timeoutMs: number }> {
-  const explicit = process.env.ANTON_DEMO_PULUMI;
-  if (explicit) return [{ command: explicit, args: [], label: explicit, timeoutMs: 20_000 }];
-  return [
-    // The pinned `pulumi` devDependency downloads its CLI on first use, hence the longer timeout.
-    { command: process.execPath, args: [path.join(ROOT, "node_modules", "pulumi", "run.js")], label: "the pinned pulumi npm package", timeoutMs: 300_000 },
-    ...(installedPulumi() ? [{ command: installedPulumi()!, args: [], label: "pulumi on PATH", timeoutMs: 20_000 }] : []),
-  ];
-}
-
-/** A `pulumi` on PATH other than npm's `.bin` shim of the same pinned package. */
-function installedPulumi(): string | undefined {
-  const exe = process.platform === "win32" ? "pulumi.exe" : "pulumi";
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    if (!dir || dir.split(path.sep).includes("node_modules")) continue;
-    const file = path.join(dir, exe);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-async function findCli(): Promise<{ cli: Cli; version: string } | { problems: string[] }> {
-  const problems: string[] = [];
-  for (const c of candidates()) {
-    if (c.command === process.execPath && !existsSync(c.args[0]!)) {
-      problems.push(`${c.label}: not installed`);
-      continue;
-    }
-    const r = await run(c, ["version"], { capture: true, timeoutMs: c.timeoutMs, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
-    const version = r.stdout.trim();
-    if (r.code === 0 && /^v?\d+\.\d+/.test(version)) return { cli: c, version };
-    const why = r.error?.code ?? (r.code === null ? "timed out" : (r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`));
-    problems.push(`${c.label}: ${why.slice(0, 120)}`);
-  }
-  return { problems };
-}
 
 /** A path as the user would type it: relative inside the repository, absolute elsewhere. */
 function shown(dir: string): string {
@@ -117,7 +46,7 @@ async function main(): Promise<number> {
   const found = await findCli();
   if ("problems" in found) {
     console.error(
-      `demo: the Pulumi CLI could not be started (${found.problems.join("; ")}); install it with \`npx pulumi version\` (downloads the pinned CLI, needs internet) or from https://www.pulumi.com/docs/install/, then re-run \`npm run demo\`.`,
+      `demo: the Pulumi CLI could not be started (${found.problems.join("; ")}); install it from https://www.pulumi.com/docs/install/ (or install Go from https://go.dev/dl/ and the demo builds it), then re-run \`npm run demo\`.`,
     );
     return 1;
   }
@@ -191,15 +120,16 @@ async function main(): Promise<number> {
 
     const fingerprint = async () => (await pulumi(["stack", "output", "fingerprint", "--stack", STACK], { capture: true })).trim();
 
-    say("pulumi up --yes");
-    await pulumi(["up", "--yes", "--stack", STACK]);
+    const up = upRunner(cli, env, pulumi);
+    say(`pulumi up --yes${up.note}`);
+    await up.run([]);
     const afterUp = emulator.state.rotations(hook.id);
     const fp1 = await fingerprint();
     console.log(`after up: rotations ${afterUp} (expected 1), fingerprint ${fp1}`);
 
     const urn = await findUrn(pulumi);
     say(`pulumi up --replace ${urn} --yes`);
-    await pulumi(["up", "--replace", urn, "--yes", "--stack", STACK]);
+    await up.run([urn]);
     const afterReplace = emulator.state.rotations(hook.id);
     const fp2 = await fingerprint();
     console.log(`after up --replace: rotations ${afterReplace} (expected 2), fingerprint ${fp2}`);
@@ -218,6 +148,39 @@ async function main(): Promise<number> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/**
+ * `pulumi up` (with `--replace` for the URNs given): by the CLI when it can run the Node program
+ * itself, otherwise through the Automation API with the same project, stack, config and engine.
+ */
+function upRunner(cli: Cli, env: NodeJS.ProcessEnv, pulumi: (args: string[]) => Promise<string>): { note: string; run(replace: string[]): Promise<void> } {
+  if (hasNodeLanguageHost(cli)) {
+    return { note: "", run: async (replace) => void (await pulumi(["up", ...replace.flatMap((u) => ["--replace", u]), "--yes", "--stack", STACK])) };
+  }
+  return {
+    note: " (through the Automation API: this CLI has no Node language host)",
+    async run(replace) {
+      const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
+      // PulumiCommand wants <root>/bin/pulumi; the engine still finds its plugins next to the real binary.
+      const root = mkdtempSync(path.join(tmpdir(), "anton-demo-cli-"));
+      try {
+        mkdirSync(path.join(root, "bin"));
+        symlinkSync(cli.binary!, path.join(root, "bin", "pulumi"));
+        const pulumiCommand = await PulumiCommand.get({ root });
+        const envVars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+        const stack = await LocalWorkspace.selectStack(
+          { stackName: STACK, projectName: "quickstart", program: programFile(path.join(ROOT, "examples", "quickstart", "index.ts")) },
+          { workDir: ROOT, envVars, pulumiCommand },
+        );
+        await stack.up({ replace, onOutput: (out) => process.stdout.write(out) });
+      } catch (err) {
+        throw new DemoError(`\`pulumi up${replace.length ? " --replace" : ""}\` failed${err instanceof Error && "commandResult" in err ? "" : ` (${err instanceof Error ? err.name : "error"})`}`);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
 async function findUrn(pulumi: (args: string[], opts: { capture: boolean }) => Promise<string>): Promise<string> {

@@ -7,7 +7,6 @@
  * Every CLI invocation's output is kept, so tests can scan it for leaks.
  */
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -85,26 +84,6 @@ export function projectDir(backend: Backend, name: string, yaml?: string): strin
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   writeFileSync(path.join(dir, "Pulumi.yaml"), yaml ?? `name: ${name}\nruntime: nodejs\n`);
   return dir;
-}
-
-/**
- * A program file (an example's index.ts) as an inline program, evaluated afresh on every run as the
- * language host would; its exports become the stack outputs. tsx compiles it; `@pulumi/pulumi` and
- * `pulumi-anton` stay the instances this process already loaded.
- */
-export function programFile(file: string): PulumiFn {
-  const tsx = require("tsx/cjs/api") as { register(o: { namespace: string }): { require(id: string, from: string): unknown; unregister(): void } };
-  return async () => {
-    const scope = tsx.register({ namespace: randomUUID() });
-    try {
-      const mod = scope.require(file, __filename) as Record<string, unknown> | (() => Promise<Record<string, unknown>>);
-      if (typeof mod === "function") return mod();
-      const { __esModule: _, ...outputs } = mod;
-      return outputs;
-    } finally {
-      scope.unregister();
-    }
-  };
 }
 
 /** Steps the engine reported for one resource type, in order: e.g. ["create"], ["same"], ["create-replacement", ...]. */

@@ -10,6 +10,9 @@
 # engine looks for next to its own binary, so dynamic providers run with automatic plugin
 # acquisition off. Nothing is written inside the repository.
 #
+# With --cached-only it never builds: it exits 3, printing nothing, when neither PATH nor the cache has
+# the pinned version (`npm run demo` tries other sources before it pays for a build).
+#
 # Environment: PULUMI_ANTON_CLI_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/pulumi-anton/pulumi-cli),
 # PULUMI_ANTON_CLI_VERSION (default: the pinned version below; keep it equal to @pulumi/pulumi).
 set -euo pipefail
@@ -22,6 +25,9 @@ MODULE=github.com/pulumi/pulumi/pkg/v3
 LANG_MODULE=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
 # The release build's flags; the -X version is what `pulumi version` and the Automation API read.
 LDFLAGS="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$VERSION"
+
+cached_only=false
+[ "${1:-}" = "--cached-only" ] && cached_only=true
 
 step() { printf 'pulumi-cli: %s\n' "$*" >&2; }
 fail() { printf 'pulumi-cli: %s\n' "$*" >&2; exit 1; }
@@ -52,6 +58,7 @@ if [ -x "$BIN/pulumi" ] && [ "$(version_of "$BIN/pulumi")" = "v$VERSION" ]; then
 fi
 
 # 3. Build from the Go module proxy.
+$cached_only && exit 3
 command -v go >/dev/null 2>&1 || fail "no Pulumi CLI v$VERSION and no Go to build it: install Go (https://go.dev/dl/) or the Pulumi CLI (https://www.pulumi.com/docs/install/), then re-run"
 step "building the Pulumi CLI v$VERSION from the Go module proxy into $CACHE: this takes several minutes (about 10 on 2 cores), once per version"
 rm -f "$BIN/pulumi"
