@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { isCiphertext, TestStack } from "./engine";
+import { isCiphertext, TestStack } from "../support/engine";
 import { exposures, useEngine } from "./fixture";
 
 const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");

@@ -9,7 +9,8 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cliBin, ROOT } from "./engine";
+import { cliBin, ROOT } from "../support/engine";
+import "./fixture"; // selects the pinned CLI
 
 const scratch = mkdtempSync(path.join(tmpdir(), "anton-demo-e2e-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { programFile } from "../support/program-file";
-import { ROOT, stepsFor, TestStack } from "./engine";
+import { ROOT, stepsFor, TestStack } from "../support/engine";
 import { countFrom, exposures, useEngine } from "./fixture";
 
 const e2e = useEngine();

@@ -3,10 +3,13 @@
  * the emulator, request counters as deltas, and the leak scan over everything the engine printed
  * and stored.
  */
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator";
 import { CanarySet } from "../security/scanner";
-import { hermeticBackend, printed, type Backend, type TestStack } from "./engine";
+import { hermeticBackend, printed, useCliBin, type Backend, type TestStack } from "../support/engine";
+
+// The pinned CLI that the global setup provided (test/support/pulumi-cli.sh).
+useCliBin(inject("pulumiCliBin"));
 
 export interface E2eFixture {
   emulator: Emulator;

@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { isCiphertext, ROOT, stepsFor, TestStack } from "./engine";
+import { isCiphertext, ROOT, stepsFor, TestStack } from "../support/engine";
 import { countFrom, exposures, useEngine } from "./fixture";
 
 const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");

@@ -3,7 +3,7 @@
  * The state must end up holding the server's secret, with exactly one rotation per intended one.
  */
 import { describe, expect, it } from "vitest";
-import { stepsFor, TestStack } from "./engine";
+import { stepsFor, TestStack } from "../support/engine";
 import { countFrom, exposures, useEngine } from "./fixture";
 
 const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");

@@ -2,7 +2,7 @@
  * `pulumi refresh` after changes made at Anton, and `adopt: true`, through the real engine.
  */
 import { describe, expect, it } from "vitest";
-import { diagnostics, stepsFor, summary, TestStack } from "./engine";
+import { diagnostics, stepsFor, summary, TestStack } from "../support/engine";
 import { countFrom, exposures, useEngine } from "./fixture";
 
 const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { TestStack, type RunRecord } from "./engine";
+import { TestStack, type RunRecord } from "../support/engine";
 import { useEngine } from "./fixture";
 
 const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");

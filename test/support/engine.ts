@@ -10,7 +10,6 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { inject } from "vitest";
 import {
   LocalWorkspace,
   PulumiCommand,
@@ -25,10 +24,16 @@ export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/anton:WebhookSecret";
 /** Protects only throwaway test state. */
 const PASSPHRASE = "pulumi-anton-e2e";
 
-/** The bin directory `test/support/pulumi-cli.sh` provided (global setup). */
+let bin: string | undefined;
+
+/** Sets the bin directory test/support/pulumi-cli.sh printed (the e2e global setup, the bench). */
+export function useCliBin(dir: string): void {
+  bin = dir;
+}
+
+/** The bin directory of the pinned CLI. */
 export function cliBin(): string {
-  const bin = inject("pulumiCliBin");
-  if (!bin) throw new Error("no Pulumi CLI: the e2e global setup did not provide one");
+  if (!bin) throw new Error("no Pulumi CLI: call useCliBin() with the directory test/support/pulumi-cli.sh printed");
   return bin;
 }
 
@@ -253,10 +258,10 @@ export interface CliResult {
 /** The pinned CLI as a user runs it, non-interactive; output goes to the backend's transcript. */
 export function runCli(backend: Backend, args: string[], cwd: string, stdin?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const bin = cliBin();
-    const child = spawn(path.join(bin, "pulumi"), [...args, "--non-interactive"], {
+    const dir = cliBin();
+    const child = spawn(path.join(dir, "pulumi"), [...args, "--non-interactive"], {
       cwd,
-      env: { ...process.env, ...backend.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` },
+      env: { ...process.env, ...backend.env, PATH: `${dir}${path.delimiter}${process.env.PATH ?? ""}` },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
