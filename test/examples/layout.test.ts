@@ -71,6 +71,6 @@ describe("example projects", () => {
     expect(readme).toMatch(/npm ci\s+npm run demo/);
     expect(readme).toMatch(/npm ci\s+npm test/);
     expect(scripts.demo).toBe("tsx examples/quickstart/demo.ts");
-    for (const m of readme.matchAll(/npm run ([a-z:-]+)/g)) expect(Object.keys(scripts)).toContain(m[1]);
+    for (const m of readme.matchAll(/npm run ([a-z0-9:-]+)/g)) expect(Object.keys(scripts)).toContain(m[1]);
   });
 });
