@@ -78,7 +78,8 @@ describe("the packed package", () => {
       ].join("\n"),
     );
     const module = resolution === "node16" ? "node16" : "commonjs";
-    const deprecated = resolution === "node10" ? { ignoreDeprecations: "6.0" } : {};
+    // node10 skips lib checks (the node16 run covers the .d.ts files) to halve the time.
+    const deprecated = resolution === "node10" ? { ignoreDeprecations: "6.0", skipLibCheck: true } : {};
     const tsconfig = { compilerOptions: { strict: true, module, moduleResolution: resolution, target: "ES2022", noEmit: true, types: ["node"], ...deprecated }, files: ["index.ts"] };
     writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
     const result = await run(process.execPath, [TSC, "-p", dir]).then(
