@@ -16,7 +16,7 @@
 import { spawn, type StdioOptions } from "node:child_process";
 import { accessSync, constants, createReadStream, existsSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
-import type { Emulator } from "../../test/emulator";
+import type { Emulator } from "../../provider/emulator";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACK = "demo";
@@ -147,7 +147,7 @@ async function main(): Promise<number> {
   process.once("SIGTERM", onSignal);
 
   try {
-    const { startEmulator } = await import("../../test/emulator");
+    const { startEmulator } = await import("../../provider/emulator");
     emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
     const hook = emulator.createWebhook({ url: "http://127.0.0.1:8787/webhooks" });
     const { clientId, keyFile } = emulator.credentials;

@@ -1,6 +1,6 @@
 /** Starts the emulator and exposes its demo credentials in the shapes the provider reads. */
 import { afterAll, beforeAll } from "vitest";
-import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../../provider/emulator";
 
 export interface AntonFixture {
   emulator: Emulator;
