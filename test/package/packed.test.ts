@@ -5,7 +5,7 @@
  * a Pulumi project template uses (node10) and under node16.
  */
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -61,6 +61,17 @@ describe("the packed package", () => {
     expect(loaded["pulumi-anton"]).toBeGreaterThan(10);
   });
 
+  it("installs both bins as executables in node_modules/.bin", () => {
+    const pkgJson = JSON.parse(readFileSync(path.join(pkg.project, "node_modules", "pulumi-anton", "package.json"), "utf8")) as { bin: Record<string, string> };
+    expect(Object.keys(pkgJson.bin).sort()).toEqual(["anton-api", "anton-emulator"]);
+    for (const [name, target] of Object.entries(pkgJson.bin)) {
+      expect(pkg.files).toContain(target);
+      const link = path.join(pkg.project, "node_modules", ".bin", name);
+      expect(statSync(link).mode & 0o111, name).not.toBe(0);
+      expect(readFileSync(link, "utf8").startsWith("#!/usr/bin/env node\n"), name).toBe(true);
+    }
+  });
+
   it.each(["node10", "node16"])("type-checks a user's program with tsc (moduleResolution %s)", async (resolution) => {
     const dir = workspace(pkg.project, `tsc-${resolution}`);
     writeFileSync(
@@ -72,6 +83,15 @@ describe("the packed package", () => {
         "export const fingerprint: pulumi.Output<string> = signing.fingerprint;",
         "export const check: typeof verifyWebhookSignature = verifyWebhookSignature;",
         "export type Options = AntonClientOptions;",
+        'import { startEmulator, type Emulator } from "pulumi-anton/emulator";',
+        'import { resolveOutput, setAntonMocks, type AntonEmulatorFixture } from "pulumi-anton/testing";',
+        "export async function kit(): Promise<[Emulator, AntonEmulatorFixture | undefined, boolean]> {",
+        "  await setAntonMocks();",
+        "  const { secret } = await resolveOutput(signing.secret);",
+        "  return [await startEmulator({ port: 0 }), undefined, secret];",
+        "}",
+        "// @ts-expect-error port must be a number",
+        'startEmulator({ port: "80" });',
         "// @ts-expect-error webhookId is required",
         'new AntonWebhookSecret("bad", {});',
         "",
