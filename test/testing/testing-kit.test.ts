@@ -58,7 +58,8 @@ describe("setAntonMocks, simulated create", () => {
       preview: true,
       mocks: { newResource: (args) => (seen.push(args.type), { id: "x", state: { ...args.inputs, arn: "arn:aws:x" } }) },
     });
-    const other = new pulumi.CustomResource("test:index:Thing", "thing", { size: 1 });
+    class Thing extends pulumi.CustomResource {}
+    const other = new Thing("test:index:Thing", "thing", { size: 1 });
     const signing = new AntonWebhookSecret("preview", { webhookId: WEBHOOK });
     expect(await resolveOutput(other.urn)).toMatchObject({ secret: false });
     expect(seen).toEqual(["test:index:Thing"]);
