@@ -12,12 +12,14 @@ import { promisify } from "node:util";
 import * as ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CliProcess } from "../emulator-tests/cli-process";
-import { packed, ROOT, workspace, type Packed } from "../support/pack";
+import { describePacked, packed, ROOT, workspace, type Packed } from "../support/pack";
 
 const run = promisify(execFile);
 let pkg: Packed;
 beforeAll(async () => {
+  const started = Date.now();
   pkg = await packed();
+  console.log(describePacked(pkg, started));
 }, 300_000);
 
 const PROGRAM = `

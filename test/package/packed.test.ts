@@ -9,7 +9,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { kB, packed, ROOT, workspace, type Packed } from "../support/pack";
+import { describePacked, packed, ROOT, workspace, type Packed } from "../support/pack";
 
 const run = promisify(execFile);
 const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
@@ -21,12 +21,7 @@ beforeAll(async () => {
   const started = Date.now();
   pkg = await packed();
   installed = JSON.parse(readFileSync(path.join(pkg.project, "node_modules", "pulumi-anton", "package.json"), "utf8"));
-  const t = pkg.timings;
-  console.log(
-    `packed ${pkg.commit.slice(0, 8)}: ${kB(pkg.packedBytes)} packed, ${kB(pkg.unpackedBytes)} unpacked, ${pkg.files.length} files; ` +
-      (t.pack ? `clone+ci ${t.cloneAndCi} ms, pack ${t.pack} ms, install ${t.install} ms` : "from the cache") +
-      `; ${Date.now() - started} ms in all`,
-  );
+  console.log(describePacked(pkg, started));
 }, 300_000);
 
 describe("the packed package", () => {

@@ -8,7 +8,7 @@
  * Only committed work is packed: uncommitted changes are not in a clone.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -132,11 +132,32 @@ async function packedAt(commit: string): Promise<Packed> {
       mkdirSync(dir);
       const done = await build(dir, commit);
       writeFileSync(result, JSON.stringify(done));
+      pruneOthers(base, commit);
       return done;
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }
   }
+}
+
+/** Each entry holds an installed project (~90 MB): drop other commits' entries once they are an hour old. */
+function pruneOthers(base: string, keep: string): void {
+  for (const name of readdirSync(base)) {
+    const commit = name.replace(/\.json$/, "");
+    if (!/^[0-9a-f]{40}$/.test(commit) || commit === keep || existsSync(path.join(base, `${commit}.lock`))) continue;
+    const stat = statSync(path.join(base, name), { throwIfNoEntry: false });
+    if (stat && Date.now() - stat.mtimeMs > 3_600_000) rmSync(path.join(base, name), { recursive: true, force: true });
+  }
+}
+
+/** One line for the test log: sizes, and where the time went when this run did the packing. */
+export function describePacked(pkg: Packed, startedMs: number): string {
+  const t = pkg.timings;
+  return (
+    `packed ${pkg.commit.slice(0, 8)}: ${kB(pkg.packedBytes)} packed, ${kB(pkg.unpackedBytes)} unpacked, ${pkg.files.length} files; ` +
+    (t.pack ? `clone+ci ${t.cloneAndCi} ms, pack ${t.pack} ms, install ${t.install} ms` : "from the cache") +
+    `; ${Date.now() - startedMs} ms in all`
+  );
 }
 
 function lockHolderDead(lock: string): boolean {
