@@ -14,20 +14,27 @@ export interface AntonEmulatorFixture {
   stop(): Promise<void>;
 }
 
-/** Starts an emulator (no key file written unless asked) and returns it with its credentials wired for the provider. */
-export async function startAntonEmulator(options: EmulatorOptions = {}): Promise<AntonEmulatorFixture> {
-  const emulator = await startEmulator({ keyFile: false, ...options });
+/**
+ * The provider config (fully qualified `anton:*` keys) that points the provider at this emulator's demo
+ * merchant, for an emulator you started yourself with `startEmulator`.
+ */
+export function emulatorConfig(emulator: Emulator): Record<string, string> {
   const { clientId, clientSecret, dpopPrivateKeyPem } = emulator.credentials;
-  const config = {
+  return {
     "anton:apiUrl": emulator.url,
     "anton:clientId": clientId,
     "anton:clientSecret": clientSecret,
     "anton:dpopPrivateKey": dpopPrivateKeyPem,
   };
+}
+
+/** Starts an emulator (no key file written unless asked) and returns it with its credentials wired for the provider. */
+export async function startAntonEmulator(options: EmulatorOptions = {}): Promise<AntonEmulatorFixture> {
+  const emulator = await startEmulator({ keyFile: false, ...options });
   const webhookId = emulator.createWebhook().id;
   return {
     emulator,
-    config,
+    config: emulatorConfig(emulator),
     env: { ...emulator.env },
     webhookId,
     stop: async () => {

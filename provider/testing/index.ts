@@ -12,6 +12,6 @@
  * @packageDocumentation
  */
 export { setAntonMocks, WEBHOOK_SECRET_TYPE, WEBHOOK_SECRET_OUTPUTS, type AntonMocks, type AntonMocksOptions } from "./mocks";
-export { startAntonEmulator, useAntonEmulator, type AntonEmulatorFixture, type SuiteHooks } from "./fixture";
+export { emulatorConfig, startAntonEmulator, useAntonEmulator, type AntonEmulatorFixture, type SuiteHooks } from "./fixture";
 export { resolveOutput, type Resolved } from "./outputs";
 export type { CheckFailure } from "../resource/inputs";

@@ -31,7 +31,7 @@ const USER_TEST = `
 const { after, before, it } = require("node:test");
 const assert = require("node:assert/strict");
 const { startEmulator } = require("pulumi-anton/emulator");
-const { resolveOutput, setAntonMocks } = require("pulumi-anton/testing");
+const { emulatorConfig, resolveOutput, setAntonMocks } = require("pulumi-anton/testing");
 const { signing } = require("./program");
 
 let emulator;
@@ -49,10 +49,7 @@ it("flags secret as secret and rejects a bad webhookId, offline", async () => {
 
 it("rotates once against the emulator", async () => {
   const hook = emulator.createWebhook();
-  const { url, credentials } = emulator;
-  await setAntonMocks({ against: { config: {
-    "anton:apiUrl": url, "anton:clientId": credentials.clientId,
-    "anton:clientSecret": credentials.clientSecret, "anton:dpopPrivateKey": credentials.dpopPrivateKeyPem } } });
+  await setAntonMocks({ against: { config: emulatorConfig(emulator) } });
   const secret = await resolveOutput(signing("real", hook.id).secret);
   assert.equal(emulator.state.rotations(hook.id), 1);
   assert.deepEqual(secret, { value: emulator.state.currentSecret(hook.id), secret: true, known: true });
