@@ -19,7 +19,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { Emulator } from "../../test/emulator";
+import type { Emulator } from "../../provider/emulator";
 import { programFile } from "../../test/support/program-file";
 import { findCli, hasNodeLanguageHost, ROOT, run, type Cli, type Stdin } from "./demo-cli";
 
@@ -76,7 +76,7 @@ async function main(): Promise<number> {
   process.once("SIGTERM", onSignal);
 
   try {
-    const { startEmulator } = await import("../../test/emulator");
+    const { startEmulator } = await import("../../provider/emulator");
     emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
     const hook = emulator.createWebhook({ url: "http://127.0.0.1:8787/webhooks" });
     const { clientId, keyFile } = emulator.credentials;

@@ -3,7 +3,7 @@
  * competes for the event loop with the client being measured. Controlled over
  * Node IPC by {@link ./emulator-process}.
  */
-import { startEmulator, type EmulatorOptions } from "../emulator";
+import { startEmulator, type EmulatorOptions } from "../../provider/emulator";
 
 type Command = { id: number; cmd: "webhooks"; n: number } | { id: number; cmd: "state" } | { id: number; cmd: "reset" } | { id: number; cmd: "delay"; ms: number } | { id: number; cmd: "close" };
 

@@ -1,7 +1,7 @@
 /** Parent-side handle on an emulator running in its own process (see ./emulator-host). */
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import type { EmulatorOptions } from "../emulator";
+import type { EmulatorOptions } from "../../provider/emulator";
 
 /** Emulator counters as the bench reads them. */
 export interface EmulatorCounts {

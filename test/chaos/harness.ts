@@ -7,7 +7,7 @@ import { AntonApiError, AntonClient, resolveClientOptions, type ClientStats } fr
 import type { ConfigSnapshot } from "../../provider/resource/clients";
 import { createWebhookSecretProvider, fingerprintOf } from "../../provider/resource/lifecycle";
 import type { WebhookSecretOutputs } from "../../provider/resource/inputs";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "../../provider/emulator";
 
 export interface ChaosFigures {
   rotations: number;

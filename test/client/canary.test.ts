@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MockAgent } from "undici";
 import { AntonApiError, AntonClient, AntonConfigError, RATE_LIMIT_CHANNEL, REQUEST_CHANNEL, RETRY_CHANNEL, TOKEN_CHANNEL } from "../../provider/client";
 import { Redactor } from "../../provider/client/redact";
-import { startEmulator, type Emulator } from "../emulator";
+import { startEmulator, type Emulator } from "../../provider/emulator";
 import { captureOutput, MOCK_ORIGIN } from "./helpers";
 
 const CLIENT_SECRET = "ant_ocs_sandbox_CANARYSECRET0123456789abcdef0123456789abcdef01";

@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { RatePacer, type PacedResponse } from "../../provider/client/rate-pacer";
-import { RateLimiter } from "../emulator/rate-limiter";
+import { RateLimiter } from "../../provider/emulator/rate-limiter";
 
 /** Deterministic PRNG (mulberry32), so a failing run replays exactly. */
 function rng(seed: number): () => number {

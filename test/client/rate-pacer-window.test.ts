@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { RatePacer, type PacedResponse } from "../../provider/client/rate-pacer";
-import { RateLimiter } from "../emulator/rate-limiter";
+import { RateLimiter } from "../../provider/emulator/rate-limiter";
 
 const LIMIT = 100;
 const WINDOW_MS = 10_000;

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { AntonClient } from "../../provider/client";
-import { startEmulator, type Emulator } from "../emulator";
+import { startEmulator, type Emulator } from "../../provider/emulator";
 
 const ROTATE = "POST /v1/webhooks/:id/secret/rotate";
 let emu: Emulator | undefined;

@@ -4,7 +4,7 @@
  * and stored.
  */
 import { afterAll, beforeAll, inject } from "vitest";
-import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../../provider/emulator";
 import { CanarySet } from "../security/scanner";
 import { hermeticBackend, printed, useCliBin, type Backend, type TestStack } from "../support/engine";
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { setup, type HttpResult, type Merchant } from "./harness";
-import type { ChaosKind, Emulator, EmulatorWebhook } from "../emulator";
+import type { ChaosKind, Emulator, EmulatorWebhook } from "../../provider/emulator";
 
 let emu: Emulator;
 let merchant: Merchant;

@@ -18,8 +18,8 @@ export class CliProcess {
   private readonly guard: NodeJS.Timeout;
   stderr = "";
 
-  constructor(command: string, args: string[]) {
-    this.child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ANTON_EMULATOR_PORT: "" } });
+  constructor(command: string, args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ANTON_EMULATOR_PORT: "", ...env } });
     this.exited = new Promise((resolve) => this.child.once("exit", (code, signal) => resolve({ code, signal })));
     this.stdoutClosed = new Promise((resolve) => this.child.stdout!.once("close", () => resolve()));
     this.child.stderr!.on("data", (chunk: Buffer) => (this.stderr += chunk.toString("utf8")));
@@ -46,6 +46,11 @@ export class CliProcess {
         });
       });
     }
+    return [...this.lines];
+  }
+
+  /** Every stdout line so far. */
+  output(): string[] {
     return [...this.lines];
   }
 

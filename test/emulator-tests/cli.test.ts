@@ -6,6 +6,8 @@ import { CliProcess } from "./cli-process";
 
 // The CLI serves until signalled: every run here is bounded by CliProcess's limits and killed in afterEach.
 const root = join(__dirname, "..", "..");
+// The compiled bin, as users run it (`npm test` builds first).
+const BIN = join(root, "dist", "provider", "emulator", "cli.js");
 const running: CliProcess[] = [];
 afterEach(() => {
   for (const cli of running.splice(0)) cli.dispose();
@@ -43,8 +45,8 @@ function expectSafeJson(line: string): CliJson {
 }
 
 describe("emulator CLI", () => {
-  it("`npx tsx test/emulator/cli.ts --json` prints one safe JSON line, serves, and shuts down cleanly on SIGTERM", async () => {
-    const cli = start("npx", ["tsx", join(root, "test/emulator/cli.ts"), "--json"]);
+  it("`npm run emulator -- --json` prints one safe JSON line, serves, and shuts down cleanly on SIGTERM", async () => {
+    const cli = start("npm", ["run", "--silent", "emulator", "--", "--json"]);
     const [line] = await cli.readUntil((lines) => lines.length >= 1);
     const info = expectSafeJson(line!);
     expect(existsSync(info.key_file)).toBe(true);
@@ -58,17 +60,20 @@ describe("emulator CLI", () => {
     expect(await refusesConnections(info.url)).toBe(true);
   });
 
-  it("exits 0 on SIGTERM (run through tsx, as `npm run emulator` does)", async () => {
-    const cli = start(join(root, "node_modules/.bin/tsx"), [join(root, "test/emulator/cli.ts"), "--json", "--port", "0"]);
+  it("the built bin exits 0 on SIGTERM, frees its port and deletes its key file", async () => {
+    const cli = start(process.execPath, [BIN, "--json", "--port", "0"]);
     const [line] = await cli.readUntil((lines) => lines.length >= 1);
     const info = expectSafeJson(line!);
     cli.kill("SIGTERM");
     expect(await CliProcess.within(cli.exited, "CLI exit after SIGTERM")).toEqual({ code: 0, signal: null });
     expect(existsSync(info.key_file)).toBe(false);
+    expect(await refusesConnections(info.url)).toBe(true);
+    // Exactly one line on stdout, nothing else.
+    expect(cli.output()).toEqual([line]);
   });
 
   it("prints paste-able exports with a labelled demo secret in text mode, and exits 0 on SIGINT", async () => {
-    const cli = start(join(root, "node_modules/.bin/tsx"), [join(root, "test/emulator/cli.ts")]);
+    const cli = start(process.execPath, [BIN]);
     const lines = await cli.readUntil((l) => l.some((x) => x.startsWith("export ANTON_DPOP_PRIVATE_KEY_FILE=")));
     const text = lines.join("\n");
     for (const name of ["ANTON_API_URL", "ANTON_CLIENT_ID", "ANTON_CLIENT_SECRET", "ANTON_DPOP_PRIVATE_KEY_FILE"]) {
@@ -82,12 +87,44 @@ describe("emulator CLI", () => {
     cli.kill("SIGINT");
     expect(await CliProcess.within(cli.exited, "CLI exit after SIGINT")).toEqual({ code: 0, signal: null });
     expect(existsSync(keyFile)).toBe(false);
+    const url = /^export ANTON_API_URL=(\S+)$/m.exec(text)![1]!;
+    expect(await refusesConnections(url)).toBe(true);
   });
 
   it("refuses an unknown argument with exit code 2 and says nothing secret", async () => {
-    const cli = start(join(root, "node_modules/.bin/tsx"), [join(root, "test/emulator/cli.ts"), "--bogus"]);
+    const cli = start(process.execPath, [BIN, "--bogus"]);
     expect(await CliProcess.within(cli.exited, "CLI exit on a bad argument")).toEqual({ code: 2, signal: null });
     expect(cli.stderr).toMatch(/unknown argument/);
     expect(cli.stderr).not.toContain("--bogus");
+  });
+
+  it.each([
+    [["--port", "70000"], "--port must be an integer from 0 to 65535"],
+    [["--port=-1"], "--port must be an integer from 0 to 65535"],
+    [["--key-alg", "RS256"], "--key-alg must be ES256 or Ed25519"],
+    [["--grace-seconds", "soon"], "--grace-seconds must be an integer"],
+    [["--signature-scheme=C"], "--signature-scheme must be A or B"],
+    [["--json=yes"], "--json takes no value"],
+    [["--port"], "--port needs a value"],
+  ])("names the flag in a bad value: %j", async (args, message) => {
+    const cli = start(process.execPath, [BIN, ...args]);
+    expect(await CliProcess.within(cli.exited, "CLI exit on a bad value")).toEqual({ code: 2, signal: null });
+    expect(cli.stderr).toContain(`anton-emulator: ${message}`);
+    expect(cli.output()).toEqual([]);
+  });
+
+  it("names the variable when ANTON_EMULATOR_PORT is bad, and the port when it is taken", async () => {
+    const bad = new CliProcess(process.execPath, [BIN], { ANTON_EMULATOR_PORT: "http" });
+    running.push(bad);
+    expect(await CliProcess.within(bad.exited, "CLI exit on a bad variable")).toEqual({ code: 2, signal: null });
+    expect(bad.stderr).toContain("ANTON_EMULATOR_PORT must be an integer from 0 to 65535");
+
+    const first = start(process.execPath, [BIN, "--json"]);
+    const info = JSON.parse((await first.readUntil((l) => l.length >= 1))[0]!) as CliJson;
+    const port = new URL(info.url).port;
+    const second = start(process.execPath, [BIN, "--json", "--port", port]);
+    expect(await CliProcess.within(second.exited, "CLI exit on a taken port")).toEqual({ code: 1, signal: null });
+    expect(second.stderr).toMatch(/EADDRINUSE/);
+    expect(second.output()).toEqual([]);
   });
 });

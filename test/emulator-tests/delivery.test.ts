@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setup, Merchant } from "./harness";
-import { signPayload } from "../emulator/signing";
-import type { Emulator } from "../emulator";
+import { signPayload } from "../../provider/emulator/signing";
+import type { Emulator } from "../../provider/emulator";
 
 interface Received {
   headers: IncomingHttpHeaders;

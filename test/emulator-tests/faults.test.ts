@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { request } from "undici";
 import { setup, http, Merchant } from "./harness";
 import { buildProof } from "./proof";
-import type { ChaosKind, Emulator } from "../emulator";
+import type { ChaosKind, Emulator } from "../../provider/emulator";
 
 let emu: Emulator;
 let merchant: Merchant;

@@ -1,5 +1,5 @@
 import { request } from "undici";
-import { startEmulator, type Emulator, type EmulatorCredentials, type EmulatorOptions } from "../emulator";
+import { startEmulator, type Emulator, type EmulatorCredentials, type EmulatorOptions } from "../../provider/emulator";
 import { buildProof, keyFromPem, type ProofOptions, type TestKey } from "./proof";
 
 export interface HttpResult {

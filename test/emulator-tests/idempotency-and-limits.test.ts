@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setup, Merchant } from "./harness";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "../../provider/emulator";
 
 let emu: Emulator;
 let merchant: Merchant;

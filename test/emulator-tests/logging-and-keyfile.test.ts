@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { setup, http } from "./harness";
 import { freshKey } from "./proof";
-import { startEmulator } from "../emulator";
+import { startEmulator } from "../../provider/emulator";
 
 describe("log()", () => {
   it("never receives a secret, token, proof or key (canary)", async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setup, http, Merchant } from "./harness";
 import { createHash } from "node:crypto";
 import { ath, freshKey } from "./proof";
-import type { Emulator, EmulatorWebhook } from "../emulator";
+import type { Emulator, EmulatorWebhook } from "../../provider/emulator";
 
 let emu: Emulator;
 let merchant: Merchant;

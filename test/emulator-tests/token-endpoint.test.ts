@@ -3,7 +3,7 @@ import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { SignJWT } from "jose";
 import { setup, http, type Merchant } from "./harness";
 import { buildProof, freshKey } from "./proof";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "../../provider/emulator";
 
 let emu: Emulator;
 let merchant: Merchant;

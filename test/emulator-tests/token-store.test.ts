@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TokenStore } from "../emulator/tokens";
+import { TokenStore } from "../../provider/emulator/tokens";
 
 // Unit level: reaching the sweep over HTTP would take 256 token requests for no extra coverage.
 describe("TokenStore", () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setup, http, Merchant } from "./harness";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "../../provider/emulator";
 
 let emu: Emulator;
 let merchant: Merchant;

@@ -29,7 +29,7 @@ function keysRead(program: string): string[] {
   return [...new Set([...text.matchAll(/config\.(?:require|get)(?:Boolean|Number|Object|Secret)?\("([A-Za-z0-9_]+)"\)/g)].map((m) => m[1]!))].sort();
 }
 
-const PULUMI_EXAMPLES = ["aws-secrets-manager", "cross-stack", "force-rotation", "scheduled-rotation"];
+const PULUMI_EXAMPLES = ["aws-secrets-manager", "cross-stack", "force-rotation", "scheduled-rotation", "testing"];
 
 describe("example projects", () => {
   it("the root project runs examples/quickstart/, declares its config, and names the anton keys only in comments", () => {

@@ -83,6 +83,28 @@ describe("README.md", () => {
     for (const [, f] of README.matchAll(/`examples\/([a-z-]+)\//g)) expect(folders, f).toContain(f);
   });
 
+  it("states one Node.js policy: engines, the README, the sample workflow and the Node running this suite agree", () => {
+    const engines = (JSON.parse(read("package.json")) as { engines: { node: string } }).engines.node;
+    const [, major, minor] = /^>=(\d+)\.(\d+)$/.exec(engines)!;
+    expect(README).toContain(`Needs Node.js ≥ ${major}.${minor} and`);
+    const decisions = README.slice(README.indexOf("## Decisions"));
+    expect(decisions).toContain(`runs on\n  Node.js ≥ ${major}.${minor}, so \`engines\` says \`${engines}\``);
+    // CI runs `npm test` on the Node it has: that Node must be one `engines` allows.
+    const [runMajor, runMinor] = process.versions.node.split(".").map(Number) as [number, number];
+    expect(runMajor > Number(major) || (runMajor === Number(major) && runMinor >= Number(minor)), process.version).toBe(true);
+    // The newest @pulumi/pulumi (the one pinned here) sets the Node a user's workflow needs.
+    const pulumiEngines = (JSON.parse(read("node_modules/@pulumi/pulumi/package.json")) as { engines: { node: string } }).engines.node;
+    const pulumiMajor = /^>=(\d+)$/.exec(pulumiEngines)![1]!;
+    expect(README).toContain(`need Node.js ≥ ${pulumiMajor}`);
+    const wf = yaml.load(read("examples/scheduled-rotation/.github/workflows/rotate-webhook-secrets.yml")) as {
+      jobs: Record<string, { steps: Array<{ uses?: string; with?: { "node-version"?: unknown } }> }>;
+    };
+    const versions = Object.values(wf.jobs).flatMap((job) => job.steps.filter((s) => s.uses?.startsWith("actions/setup-node")).map((s) => String(s.with?.["node-version"])));
+    expect(versions.length).toBe(2);
+    for (const v of versions) expect(v).toBe(pulumiMajor);
+    expect(decisions).toContain(`The sample workflow uses Node ${pulumiMajor}`);
+  });
+
   it("has the performance, receiver and monitoring sections, with no placeholder left", () => {
     for (const heading of ["## Performance", "## Receiving webhooks across a rotation", "## Monitoring"]) {
       expect(README).toMatch(new RegExp(`^${heading}\\n\\n\\S`, "m"));

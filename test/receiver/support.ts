@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SignJWT, type JWK } from "jose";
 import { request } from "undici";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "../../provider/emulator";
 
 /** Everything in a test reads time from here, so moving past a grace period takes no waiting. */
 export class VirtualClock {

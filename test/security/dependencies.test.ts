@@ -3,7 +3,7 @@
  * lockfile exists and agrees with package.json for every direct dependency, so
  * `npm ci` installs exactly what was reviewed.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -56,5 +56,23 @@ describe("package-lock.json", () => {
       if (installed !== d.spec) mismatches.push(`${d.name}: package.json ${d.spec}, lock ${installed ?? "missing"}`);
     }
     expect(mismatches).toEqual([]);
+  });
+});
+
+describe("shipped code", () => {
+  it("imports only Node built-ins, its own modules, its dependencies and the @pulumi/pulumi peer", () => {
+    const allowed = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), "pulumi-anton"]);
+    const files = (readdirSync(join(root, "provider"), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
+    const strays: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(root, "provider", file), "utf8");
+      for (const [, spec] of text.matchAll(/(?:from\s+|require\(|import\()"([^"]+)"/g)) {
+        if (spec!.startsWith(".") || spec!.startsWith("node:")) continue;
+        const name = spec!.startsWith("@") ? spec!.split("/").slice(0, 2).join("/") : spec!.split("/")[0]!;
+        if (!allowed.has(name)) strays.push(`${file}: ${spec}`);
+      }
+    }
+    expect(files.filter((f) => f.startsWith("emulator")).length).toBeGreaterThan(10);
+    expect(strays).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 /** Starts the emulator and exposes its demo credentials in the shapes the provider reads. */
 import { afterAll, beforeAll } from "vitest";
-import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../../provider/emulator";
+import { emulatorConfig } from "../../provider/testing/fixture";
 
 export interface AntonFixture {
   emulator: Emulator;
@@ -13,19 +14,8 @@ export interface AntonFixture {
 
 export async function startAnton(options: EmulatorOptions = {}): Promise<AntonFixture> {
   const emulator = await startEmulator({ keyFile: false, ...options });
-  const { clientId, clientSecret, dpopPrivateKeyPem } = emulator.credentials;
-  const config = {
-    "anton:apiUrl": emulator.url,
-    "anton:clientId": clientId,
-    "anton:clientSecret": clientSecret,
-    "anton:dpopPrivateKey": dpopPrivateKeyPem,
-  };
-  const env = {
-    ANTON_API_URL: emulator.url,
-    ANTON_CLIENT_ID: clientId,
-    ANTON_CLIENT_SECRET: clientSecret,
-    ANTON_DPOP_PRIVATE_KEY: dpopPrivateKeyPem,
-  };
+  const config = emulatorConfig(emulator);
+  const env = { ...emulator.env };
   const configGetter = {
     get: (key: string) => (config as Record<string, string>)[key],
     require: (key: string) => {

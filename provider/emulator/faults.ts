@@ -118,7 +118,7 @@ export class Faults implements FaultController {
   ) {}
 
   failNext(n: number, status: number, opts: { route?: RouteMatcher; retryAfterSeconds?: number; code?: string; message?: string } = {}): void {
-    if (!Number.isInteger(status) || status < 400 || status > 599) throw new RangeError("failNext status must be 400-599");
+    if (!Number.isInteger(status) || status < 400 || status > 599) throw new RangeError("status must be an integer from 400 to 599");
     this.failures.push({ remaining: positive(n), status, ...opts });
   }
 
@@ -152,7 +152,7 @@ export class Faults implements FaultController {
 
   random(opts: { rate: number; seed?: number; kinds?: ChaosKind[]; slowMs?: number; skewSeconds?: number }): void {
     const kinds = opts.kinds ?? [...CHAOS_KINDS];
-    if (kinds.some((k) => !CHAOS_KINDS.includes(k))) throw new RangeError("unknown chaos kind");
+    if (kinds.some((k) => !CHAOS_KINDS.includes(k))) throw new RangeError(`kinds must list only ${CHAOS_KINDS.join(", ")}`);
     this.chaos = {
       rate: Math.min(1, Math.max(0, opts.rate)),
       next: mulberry32(opts.seed ?? Math.floor(Math.random() * 2 ** 32)),
@@ -249,7 +249,7 @@ export class Faults implements FaultController {
 }
 
 function positive(n: number): number {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError("fault count must be a positive integer");
+  if (!Number.isInteger(n) || n < 1) throw new RangeError("n must be a positive integer");
   return n;
 }
 

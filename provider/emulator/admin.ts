@@ -31,12 +31,13 @@ export function adminRoutes(faults: Faults, counters: Counters) {
     } catch {
       throw new ApiError(400, "invalid_request", "request body is not valid JSON");
     }
-    if (!body || typeof body !== "object") throw new ApiError(400, "invalid_request", "request body must be a JSON object");
+    if (!body || typeof body !== "object" || Array.isArray(body)) throw new ApiError(400, "invalid_request", "request body must be a JSON object");
     try {
       apply(faults, body);
     } catch (err) {
       if (err instanceof ApiError) throw err;
-      throw new ApiError(400, "invalid_request", "invalid fault arguments");
+      // The controller's RangeErrors name the argument and hold no request input.
+      throw new ApiError(400, "invalid_request", err instanceof RangeError ? err.message : "invalid fault arguments");
     }
     return { status: 200, body: { ok: true, injected: { ...faults.injected } } };
   };
@@ -46,17 +47,21 @@ function apply(faults: Faults, body: Record<string, unknown>): void {
   const route = routeOf(body);
   const num = (name: string, fallback?: number): number => {
     const value = body[name] ?? fallback;
-    if (typeof value !== "number" || !Number.isFinite(value)) throw new ApiError(400, "invalid_request", "a numeric argument is missing");
+    if (typeof value !== "number" || !Number.isFinite(value)) throw invalid(`${name} must be a finite number`);
     return value;
   };
   const optional = (name: string): number | undefined => (body[name] === undefined ? undefined : num(name));
+  const text = (name: string): string | undefined => {
+    if (body[name] !== undefined && typeof body[name] !== "string") throw invalid(`${name} must be a string`);
+    return body[name] as string | undefined;
+  };
   switch (body.action) {
     case "failNext":
       return faults.failNext(num("n", 1), num("status"), {
         route,
         retryAfterSeconds: optional("retryAfterSeconds"),
-        code: typeof body.code === "string" ? body.code : undefined,
-        message: typeof body.message === "string" ? body.message : undefined,
+        code: text("code"),
+        message: text("message"),
       });
     case "dropAfterCommit":
       return faults.dropAfterCommit(num("n", 1), { route });
@@ -65,6 +70,7 @@ function apply(faults: Faults, body: Record<string, unknown>): void {
     case "stall":
       return faults.stall(num("ms"), optional("n"), { route });
     case "requireNonce":
+      if (body.on !== undefined && typeof body.on !== "boolean") throw invalid("on must be true or false");
       return faults.requireNonce(body.on !== false);
     case "clockOffset":
       return faults.clockOffset(num("seconds"));
@@ -76,19 +82,37 @@ function apply(faults: Faults, body: Record<string, unknown>): void {
       return faults.random({
         rate: num("rate"),
         seed: optional("seed"),
-        kinds: Array.isArray(body.kinds) ? (body.kinds as ChaosKind[]) : undefined,
+        kinds: kindsOf(body.kinds),
         slowMs: optional("slowMs"),
         skewSeconds: optional("skewSeconds"),
       });
     case "clear":
       return faults.clear();
     default:
-      throw new ApiError(400, "invalid_request", "unknown action");
+      throw invalid(`action must be one of ${ACTIONS.join(", ")}`);
   }
+}
+
+const ACTIONS = ["failNext", "dropAfterCommit", "delay", "stall", "requireNonce", "clockOffset", "expireTokens", "setGrace", "random", "clear"];
+
+const invalid = (message: string) => new ApiError(400, "invalid_request", message);
+
+function kindsOf(value: unknown): ChaosKind[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((k) => typeof k !== "string")) throw invalid("kinds must be an array of chaos kind names");
+  return value as ChaosKind[];
 }
 
 /** `route` is an exact route key or "METHOD /path"; `routePattern` is a regular expression source. */
 function routeOf(body: Record<string, unknown>): RouteMatcher | undefined {
-  if (typeof body.routePattern === "string") return new RegExp(body.routePattern);
-  return typeof body.route === "string" ? body.route : undefined;
+  if (body.routePattern !== undefined) {
+    if (typeof body.routePattern !== "string") throw invalid("routePattern must be a string");
+    try {
+      return new RegExp(body.routePattern);
+    } catch {
+      throw invalid("routePattern is not a valid regular expression");
+    }
+  }
+  if (body.route !== undefined && typeof body.route !== "string") throw invalid("route must be a string");
+  return body.route as string | undefined;
 }

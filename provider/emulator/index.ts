@@ -9,7 +9,6 @@ import { createServer as createHttpsServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
-import type { SecureVersion } from "node:tls";
 import { generateKeyPairSync } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import { EmulatorApp } from "./app";
@@ -23,47 +22,29 @@ import { TokenStore } from "./tokens";
 import { WebhookStore, snapshot, type EmulatorWebhook } from "./webhook-store";
 import { webhookRoutes } from "./webhook-routes";
 import { adminRoutes } from "./admin";
-import type { SignatureScheme } from "./signing";
+import { validateEmulatorOptions, type EmulatorOptions } from "./options";
 
 export type { EmulatorCredentials } from "./clients";
 export type { EmulatorState } from "./counters";
 export type { ChaosKind, FaultController } from "./faults";
 export type { EmulatorWebhook } from "./webhook-store";
-export { signPayload } from "./signing";
-
-/** Options for {@link startEmulator}. Every field is optional. */
-export interface EmulatorOptions {
-  /** Interface to listen on. Default "127.0.0.1". */
-  host?: string;
-  /** Port; 0 (default) picks a free one. */
-  port?: number;
-  /** Serve HTTPS with this key and certificate. */
-  tls?: { key: string | Buffer; cert: string | Buffer; minVersion?: SecureVersion; maxVersion?: SecureVersion };
-  /** Access-token lifetime. Default 3600. */
-  tokenTtlSeconds?: number;
-  /** Per-merchant rolling window for /v1. Default 1000 per 60 s; `false` disables it. */
-  rateLimit?: { limit: number; windowMs: number } | false;
-  /** Key type of the demo credentials. Default "ES256". */
-  keyAlg?: "ES256" | "Ed25519";
-  /** How long a rotated-out secret keeps signing deliveries. Default 0. */
-  graceSeconds?: number;
-  /** Delivery signature headers: "A" (`X-Webhook-Signature`, default) or "B" (`Anton-Signature`). */
-  signatureScheme?: SignatureScheme;
-  /** Server clock in ms (iat checks, token expiry, Date header). Default `Date.now`. */
-  now?: () => number;
-  /** Where to write the demo PKCS#8 key: default a fresh temp folder (removed on close); `false` writes nothing. */
-  keyFile?: string | false;
-  /** Receives one line per request (method, route pattern, status, request id). Never secrets, tokens or proofs. */
-  log?: (line: string) => void;
-}
+export { signPayload, type SignatureScheme } from "./signing";
+export { EmulatorOptionError, validateEmulatorOptions, type EmulatorOptions } from "./options";
 
 /** A running emulator. */
 export interface Emulator {
   /** Base URL, e.g. "http://127.0.0.1:PORT" (https when `tls` is set). */
   url: string;
-  /** The demo merchant, created at start. */
+  /** The demo merchant, created at start: client id and secret, and its DPoP key (PEM, JWK and key file). */
   credentials: EmulatorCredentials;
+  /**
+   * The demo merchant as the environment variables the provider and `anton-api` read (`ANTON_API_URL`,
+   * `ANTON_CLIENT_ID`, `ANTON_CLIENT_SECRET`, `ANTON_DPOP_PRIVATE_KEY`). Throwaway values, valid only here.
+   */
+  env: Record<string, string>;
+  /** Counters and webhooks, read without HTTP. */
   state: EmulatorState;
+  /** Queue failures, delays, nonce challenges, clock skew or chaos. */
   faults: FaultController;
   /** Registers another merchant with its own DPoP key. */
   addClient(opts?: { keyAlg?: "ES256" | "Ed25519" }): Promise<EmulatorCredentials>;
@@ -78,6 +59,7 @@ export interface Emulator {
 
 /** Starts an emulator; resolves once it is listening. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  validateEmulatorOptions(options);
   const now = options.now ?? Date.now;
   const host = options.host ?? "127.0.0.1";
   const grace = { value: Math.max(0, options.graceSeconds ?? 0) };
@@ -136,15 +118,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       server.off("error", reject);
       resolve();
     });
+  }).catch((err: unknown) => {
+    // Nothing is listening, so nothing will call close(): the key file goes now.
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+    throw err;
   });
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(":") ? `[${host}]` : host;
 
   const demoMerchant = credentials.clientId;
+  const url = `${options.tls ? "https" : "http"}://${urlHost}:${port}`;
   let closing: Promise<void> | undefined;
   return {
-    url: `${options.tls ? "https" : "http"}://${urlHost}:${port}`,
+    url,
     credentials,
+    env: {
+      ANTON_API_URL: url,
+      ANTON_CLIENT_ID: credentials.clientId,
+      ANTON_CLIENT_SECRET: credentials.clientSecret,
+      ANTON_DPOP_PRIVATE_KEY: credentials.dpopPrivateKeyPem,
+    },
     state: counters,
     faults,
     addClient: (opts) => clients.create(opts?.keyAlg ?? "ES256"),
