@@ -1,5 +1,5 @@
 /**
- * Forcing a rotation, four ways (README: "Recipes > Force it"):
+ * Forcing a rotation, four ways (docs/recipes.md, "Force it"):
  *
  *   1. `pulumi up --replace <urn>`         rotate now, and deploy the rest of the stack too;
  *   2. `pulumi up --target-replace <urn>`  rotate now, and touch nothing else;

@@ -4,7 +4,7 @@
  *
  *   - GitHub Actions: copy `.github/workflows/rotate-webhook-secrets.yml` (next to this file) into
  *     your repository's `.github/workflows/`; it runs `pulumi up` daily with credentials from CI secrets.
- *   - Pulumi Deployments: a schedule on the stack (README: "Recipes > Schedule it").
+ *   - Pulumi Deployments: a schedule on the stack (docs/recipes.md, "Schedule it").
  *
  * A daily `pulumi up` is cheap: it makes no Anton request until the secret is due (diff compares
  * `rotatedAt + rotateAfter` with the clock, without calling the API), and then rotates exactly once.

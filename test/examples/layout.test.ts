@@ -58,13 +58,14 @@ describe("example projects", () => {
     for (const key of keysRead(path.join(dir, "index.ts"))) expect(declared).toContain(key);
   });
 
-  it("every example folder is covered: a program, a test, and a README section", () => {
+  it("every example folder is covered: a program, a test, and a row in docs/recipes.md", () => {
     const folders = readdirSync(EXAMPLES, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "receiver").map((d) => d.name).sort();
     expect(folders).toEqual(["quickstart", ...PULUMI_EXAMPLES].sort());
     const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const recipes = readFileSync(path.join(ROOT, "docs", "recipes.md"), "utf8");
     for (const name of folders) {
       expect(existsSync(path.join(__dirname, `${name}.test.ts`))).toBe(true);
-      expect(readme).toContain(`examples/${name}/`);
+      expect(recipes).toContain(`examples/${name}/`);
     }
     // The commands the README promises exist.
     const scripts = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
