@@ -8,9 +8,10 @@ import { readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { programFile } from "../support/program-file";
-import { ROOT, stepsFor, TestStack } from "../support/engine";
+import { isCiphertext, ROOT, stepsFor, TestStack } from "../support/engine";
 import { countFrom, exposures, useEngine } from "./fixture";
 
+const { fingerprintOf } = require("pulumi-anton/dynamic") as typeof import("../../provider/dynamic");
 const e2e = useEngine();
 const created: string[] = [];
 afterAll(() => {
@@ -55,7 +56,10 @@ describe("the root quickstart project, configured through the CLI", () => {
     expect(e2e.emulator.state.rotations(hook.id)).toBe(1);
     const shown = await stack.shownOutputs();
     expect(shown.secret).toBe("[secret]");
-    expect(shown.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(shown.fingerprint).toBe(fingerprintOf(e2e.emulator.state.currentSecret(hook.id)!));
+    const state = await stack.resource("quickstart");
+    expect(isCiphertext(state?.outputs?.secret)).toBe(true);
+    expect(state?.outputs?.fingerprint).toBe(shown.fingerprint);
   });
 
   it("bumping quickstart:release rotates once", async () => {

@@ -10,6 +10,8 @@ import { describe, expect, it } from "vitest";
 import { isCiphertext, ROOT, stepsFor, TestStack } from "../support/engine";
 import { countFrom, exposures, useEngine } from "./fixture";
 
+const { fingerprintOf } = require("pulumi-anton/dynamic") as typeof import("../../provider/dynamic");
+
 const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");
 
 const e2e = useEngine();
@@ -34,6 +36,13 @@ async function lifecycleStack(webhooks: { first: string; second: string }, decla
     return out;
   };
   return TestStack.create(e2e.backend, { project: "lifecycle", stack: "dev", program, config: e2e.config });
+}
+
+/** From `pulumi stack export`: the resource holds the server's current secret (by fingerprint), encrypted. */
+async function expectStateMatchesServer(stack: TestStack, name: string, webhookId: string): Promise<void> {
+  const state = await stack.resource(name);
+  expect(isCiphertext(state?.outputs?.secret)).toBe(true);
+  expect(state?.outputs?.fingerprint).toBe(fingerprintOf(e2e.emulator.state.currentSecret(webhookId)!));
 }
 
 describe("AntonWebhookSecret through the real engine", () => {
@@ -83,6 +92,7 @@ describe("AntonWebhookSecret through the real engine", () => {
     const run = await stack.up();
     expect(count().total).toBe(0);
     expect(stepsFor(run.events, undefined, "first")).toEqual(["same"]);
+    await expectStateMatchesServer(stack, "first", first.id);
   });
 
   it("`preview` of a changed trigger plans a replace and sends 0 requests", async () => {
@@ -91,6 +101,7 @@ describe("AntonWebhookSecret through the real engine", () => {
     const run = await stack.preview();
     expect(count().total).toBe(0);
     expect(stepsFor(run.events, undefined, "first")).toContain("replace");
+    await expectStateMatchesServer(stack, "first", first.id); // nothing rotated, nothing recorded
   });
 
   it("`up` with the changed trigger rotates once; previousSecret is the old secret", async () => {
@@ -103,6 +114,7 @@ describe("AntonWebhookSecret through the real engine", () => {
     expect(outs.previousSecret).toEqual({ value: old, secret: true });
     expect(outs.secret).toEqual({ value: e2e.emulator.state.currentSecret(first.id), secret: true });
     expect(e2e.emulator.state.rotations(first.id)).toBe(2);
+    await expectStateMatchesServer(stack, "first", first.id);
   });
 
   it("`up --replace <urn>` rotates once", async () => {
@@ -112,6 +124,8 @@ describe("AntonWebhookSecret through the real engine", () => {
     expect(stepsFor(run.events, undefined, "first")).toContain("replace");
     expect(stepsFor(run.events, undefined, "second")).toEqual(["same"]);
     expect(e2e.emulator.state.rotations(first.id)).toBe(3);
+    await expectStateMatchesServer(stack, "first", first.id);
+    await expectStateMatchesServer(stack, "second", second.id);
   });
 
   it("`up --target-replace <urn>` rotates once and leaves the other resource untouched", async () => {
@@ -125,6 +139,7 @@ describe("AntonWebhookSecret through the real engine", () => {
     expect(e2e.emulator.state.rotations(first.id)).toBe(4);
     expect(e2e.emulator.state.rotations(second.id)).toBe(1);
     expect((await stack.resource("second"))?.outputs?.fingerprint).toBe(secondState?.outputs?.fingerprint);
+    await expectStateMatchesServer(stack, "first", first.id);
   });
 
   it("a changed `replacementTrigger` rotates once; the same value again rotates nothing", async () => {
@@ -145,6 +160,7 @@ describe("AntonWebhookSecret through the real engine", () => {
     expect(count().rotate).toBe(1);
     expect(stepsFor(run.events, undefined, "first")).toContain("replace");
     expect(e2e.emulator.state.rotations(first.id)).toBe(before + 1);
+    await expectStateMatchesServer(stack, "first", first.id);
   });
 
   it("an elapsed `rotateAfter` fails `preview --expect-no-changes` and rotates once on `up`, without --refresh", async () => {
@@ -163,6 +179,7 @@ describe("AntonWebhookSecret through the real engine", () => {
       expect(count().rotate).toBe(1);
       expect(stepsFor(run.events, undefined, "first")).toContain("replace");
       expect(e2e.emulator.state.rotations(first.id)).toBe(rotations + 1);
+      await expectStateMatchesServer(stack, "first", first.id);
       // The new rotation restarts the period: nothing is due any more, even on the moved clock.
       await expect(stack.preview({ expectNoChanges: true })).resolves.toBeDefined();
     });
