@@ -110,6 +110,8 @@ export class AntonClient {
   readonly #pacer: RatePacer;
   #clockOffsetMs = 0;
   #closed = false;
+  /** Aborted by close(): ends retry waits at once, so a closed client holds no timer. */
+  readonly #closing = new AbortController();
 
   /** Validates options (throws {@link AntonConfigError}); never does I/O. */
   constructor(options: AntonClientOptions) {
@@ -225,6 +227,7 @@ export class AntonClient {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort();
     this.#tokens.clear();
     // Requests held by the rate pacer (a pause can last a whole window) end now, never sent.
     this.#pacer.close(new Error("client closed"));
@@ -417,7 +420,7 @@ export class AntonClient {
         this.#monitor.request({ method: spec.method, route: spec.route, statusClass: "network", attempt: attempts, durationMs, retry });
         if (retry) {
           this.#monitor.retry({ route: spec.route, reason: te.kind === "timeout" ? "timeout" : "network", delayMs: delay, attempt: attempts });
-          await o.sleep(delay);
+          await this.#backoff(delay, spec.signal);
           continue;
         }
         throw this.#transportFailure(spec, te, attempts, unknown);
@@ -485,7 +488,17 @@ export class AntonClient {
         const remaining = Number(res.headers["x-ratelimit-remaining"]);
         this.#monitor.rateLimit({ waitMs: delay, ...(Number.isFinite(remaining) ? { remaining } : {}) });
       }
-      if (delay > 0) await o.sleep(delay);
+      if (delay > 0) await this.#backoff(delay, spec.signal);
+    }
+  }
+
+  /** Waits before a retry; a close or the caller's abort ends the wait early, and the next loop turn reports it. */
+  async #backoff(ms: number, callerSignal: AbortSignal | undefined): Promise<void> {
+    const signal = callerSignal ? AbortSignal.any([this.#closing.signal, callerSignal]) : this.#closing.signal;
+    try {
+      await this.#o.sleep(ms, signal);
+    } catch (err) {
+      if (!signal.aborted) throw err;
     }
   }
 

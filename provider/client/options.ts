@@ -4,6 +4,7 @@
  */
 import { createHash, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { setTimeout as wait } from "node:timers/promises";
 import type { Dispatcher } from "undici";
 import { AntonConfigError } from "./errors";
 import { importDpopKey, type DpopAlg, type DpopKey } from "./keys";
@@ -43,8 +44,11 @@ export interface AntonClientOptions {
   userAgent?: string;
   /** Clock in milliseconds (tests). */
   now?: () => number;
-  /** Sleep used between retries (tests). */
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Sleep used between retries and for rate-limit pauses (tests). `signal` is aborted when the wait is no
+   * longer needed (the client closed, the caller aborted, no call is waiting); the default then rejects at once.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** How to name each field in errors, e.g. `anton:clientSecret (or ANTON_CLIENT_SECRET)`. Default: the option name. */
   sources?: Partial<Record<SourcedField, string>>;
   /**
@@ -66,12 +70,17 @@ export interface ResolvedOptions {
   maxConcurrency: number;
   userAgent: string;
   now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   names: Record<SourcedField, string>;
   dispatcher?: Dispatcher;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
+/**
+ * A ref'd timer: a call waiting to retry must keep a standalone script alive until it settles (an unref'd one let
+ * `node job.js` exit 0 mid-call). Waits are aborted as soon as nobody needs them, so an idle or closed client holds
+ * no timer.
+ */
+const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> => wait(ms, undefined, { signal });
 
 /** Validates options synchronously; throws {@link AntonConfigError}. */
 export function validateOptions(o: AntonClientOptions): ResolvedOptions {

@@ -86,7 +86,8 @@ export class RatePacer {
   #waiters: Array<{ wake(seq: number): void; reject(reason: unknown): void }> = [];
   /** Set by close(). */
   #closedWith: { reason: unknown } | undefined = undefined;
-  #sleeping = false;
+  /** Ends the pause timer when no request waits any more (so an idle client holds no timer). */
+  #sleep: AbortController | undefined = undefined;
   /** Requests admitted when the last pause began. */
   #pausedAt = 0;
   /** Whether the server has reported its window (so a 429 on a probe means "wait"). */
@@ -121,7 +122,7 @@ export class RatePacer {
   constructor(
     private readonly now: () => number,
     /** The client's sleep, so tests that record waits instead of sleeping also skip these. */
-    private readonly sleep: (ms: number) => Promise<void>,
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
     /** Server clock minus local clock, in ms (to read `X-RateLimit-Reset`, which is absolute). */
     private readonly serverOffsetMs: () => number = () => 0,
   ) {}
@@ -131,6 +132,7 @@ export class RatePacer {
     this.#closedWith = { reason };
     const waiters = this.#waiters;
     this.#waiters = [];
+    this.#stopSleepIfIdle();
     for (const w of waiters) w.reject(reason);
   }
 
@@ -149,6 +151,7 @@ export class RatePacer {
       seq = await new Promise<number>((resolve, reject) => {
         const onAbort = () => {
           this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          this.#stopSleepIfIdle();
           reject(signal!.reason);
         };
         const waiter = {
@@ -404,12 +407,14 @@ export class RatePacer {
       this.#waiters.shift()!.wake(seq);
     }
     const wait = this.#resumeAt - this.now();
-    if (this.#waiters.length > 0 && wait > 0 && !this.#sleeping) {
-      this.#sleeping = true;
+    if (this.#waiters.length > 0 && wait > 0 && !this.#sleep) {
+      const sleep = (this.#sleep = new AbortController());
       const until = this.#resumeAt;
       const before = this.now();
-      void this.sleep(wait).then(() => {
-        this.#sleeping = false;
+      const woke = () => {
+        // Stopped by #stopSleepIfIdle: the pause itself stays; the next waiter arms a new timer.
+        if (sleep.signal.aborted) return;
+        this.#sleep = undefined;
         // The pause is served once its sleep returns (a test's sleep may return at once); a later, longer pause stays.
         // A timer can fire a few ms before the wall clock reaches `until` (its base is the event loop's cached
         // time, which lags behind when the process is busy): a real sleep that came back short sleeps the rest.
@@ -417,8 +422,16 @@ export class RatePacer {
         const cameBackShort = this.now() < until && elapsed >= wait / 2;
         if (this.#resumeAt === until && !cameBackShort) this.#resumeAt = 0;
         this.#pump();
-      });
+      };
+      void this.sleep(wait, sleep.signal).then(woke, woke);
     }
+  }
+
+  /** With nobody waiting, the pause timer only keeps the process alive: stop it (`#resumeAt` still holds the pause). */
+  #stopSleepIfIdle(): void {
+    if (this.#waiters.length > 0 || !this.#sleep) return;
+    this.#sleep.abort();
+    this.#sleep = undefined;
   }
 }
 
