@@ -16,6 +16,7 @@ export {
   ANTON_ENVIRONMENTS,
   credentialFingerprint,
   resolveClientOptions,
+  Secret,
   REQUEST_CHANNEL,
   RETRY_CHANNEL,
   TOKEN_CHANNEL,

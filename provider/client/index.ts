@@ -27,3 +27,4 @@ export {
   type StatusClass,
 } from "./monitoring";
 export { CLIENT_VERSION } from "./version";
+export { Secret } from "./secret";

@@ -11,6 +11,7 @@ import { importDpopKey, type DpopAlg, type DpopKey } from "./keys";
 import { DEFAULT_RETRY, type RetrySettings } from "./retry";
 import type { Timeouts } from "./http";
 import { apiUrlProblem } from "./url";
+import { reveal, Secret } from "./secret";
 import { CLIENT_VERSION } from "./version";
 
 /** Anton's public API base URLs. */
@@ -28,10 +29,13 @@ export interface AntonClientOptions {
   apiUrl: string;
   /** OAuth client id (`ant_oc_<env>_<32hex>`). */
   clientId: string;
-  /** OAuth client secret (`ant_ocs_<env>_<48hex>`). Used verbatim: no trimming. */
-  clientSecret: string;
-  /** The DPoP private key registered with the credential: PKCS#8 PEM, a private JWK (object or JSON string), or a KeyObject. */
-  dpopPrivateKey: string | Record<string, unknown> | KeyObject;
+  /** OAuth client secret (`ant_ocs_<env>_<48hex>`), as a string or wrapped in a {@link Secret}. Used verbatim: no trimming. */
+  clientSecret: string | Secret;
+  /**
+   * The DPoP private key registered with the credential: PKCS#8 PEM, a private JWK (object or JSON string), a
+   * KeyObject, or a PEM/JWK string wrapped in a {@link Secret}.
+   */
+  dpopPrivateKey: string | Record<string, unknown> | KeyObject | Secret;
   /** Signing algorithm; default derived from the key (P-256 → ES256, Ed25519 → EdDSA). "Ed25519" is the fully specified name. */
   dpopAlg?: DpopAlg;
   /** Retry budget per logical call. Defaults: 5 attempts, 60 s, 200 ms base, 10 s max delay. */
@@ -101,8 +105,8 @@ export function validateOptions(o: AntonClientOptions): ResolvedOptions {
   if (problem) throw new AntonConfigError(names.apiUrl, "invalid_config", `${names.apiUrl} ${problem}.`);
   const origin = new URL(o.apiUrl.trim()).origin;
 
-  for (const f of ["clientId", "clientSecret"] as const) {
-    const v = o[f];
+  const clientSecret = reveal(o.clientSecret);
+  for (const [f, v] of [["clientId", o.clientId], ["clientSecret", clientSecret]] as const) {
     if (typeof v !== "string" || v.trim() === "") {
       throw new AntonConfigError(names[f], "missing_config", `${names[f]} is not set. Copy it from the credential in the Anton merchant portal.`);
     }
@@ -113,7 +117,7 @@ export function validateOptions(o: AntonClientOptions): ResolvedOptions {
     if ([...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new AntonConfigError(names[f], "invalid_config", `${names[f]} contains control characters.`);
   }
 
-  const key = importDpopKey(o.dpopPrivateKey, o.dpopAlg, names.dpopPrivateKey, names.dpopAlg);
+  const key = importDpopKey(reveal(o.dpopPrivateKey), o.dpopAlg, names.dpopPrivateKey, names.dpopAlg);
 
   const maxConcurrency = o.maxConcurrency ?? 16;
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 256) {
@@ -149,7 +153,7 @@ export function validateOptions(o: AntonClientOptions): ResolvedOptions {
   return {
     origin,
     clientId: o.clientId,
-    clientSecret: o.clientSecret,
+    clientSecret: clientSecret as string,
     key,
     retry,
     timeouts,
@@ -193,7 +197,9 @@ export interface OptionSource {
  * JWK JSON) or `ANTON_DPOP_PRIVATE_KEY_FILE`, `ANTON_DPOP_ALG`,
  * `ANTON_MAX_CONCURRENCY`). Config wins over env. Errors name both the config
  * key and the env var. No I/O except reading the key file. The returned
- * options are validated (a bad key fails here, not at first use).
+ * options are validated (a bad key fails here, not at first use). The client
+ * secret and the private key come back wrapped in {@link Secret}, so the
+ * options can be logged, inspected, serialized or spread without showing them.
  */
 export function resolveClientOptions(source: OptionSource): AntonClientOptions {
   const env = source.env ?? {};
@@ -285,8 +291,8 @@ export function resolveClientOptions(source: OptionSource): AntonClientOptions {
   const options: AntonClientOptions = {
     apiUrl,
     clientId: clientId!,
-    clientSecret: clientSecret!,
-    dpopPrivateKey,
+    clientSecret: new Secret(clientSecret!),
+    dpopPrivateKey: new Secret(dpopPrivateKey),
     ...(dpopAlgRaw !== undefined ? { dpopAlg: dpopAlgRaw as DpopAlg } : {}),
     ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
     sources,

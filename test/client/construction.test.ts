@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calculateJwkThumbprint } from "jose";
 import { describe, expect, it } from "vitest";
-import { AntonClient, AntonConfigError, ANTON_ENVIRONMENTS, credentialFingerprint, resolveClientOptions, CLIENT_VERSION, type AntonClientOptions } from "../../provider/client";
+import { AntonClient, AntonConfigError, ANTON_ENVIRONMENTS, credentialFingerprint, resolveClientOptions, CLIENT_VERSION, Secret, type AntonClientOptions } from "../../provider/client";
 import { importDpopKey, jwkThumbprint } from "../../provider/client/keys";
 import { ecKeyPem, edKeyPem } from "./helpers";
 
@@ -176,7 +176,11 @@ describe("resolveClientOptions", () => {
     const r = resolveClientOptions({ env: env(), config: (k) => cfg[k] });
     expect(r.apiUrl).toBe(ANTON_ENVIRONMENTS.production);
     expect(r.clientId).toBe("ant_oc_production_cfg");
-    expect(r.clientSecret).toBe("ant_ocs_sandbox_envsecret");
+    // Credentials come back wrapped (never shown by inspect/JSON/spread), yet are the same credential set.
+    expect(r.clientSecret).toBeInstanceOf(Secret);
+    expect(String(r.clientSecret)).toBe("[redacted]");
+    expect(credentialFingerprint(r)).toBe(credentialFingerprint({ ...r, clientSecret: "ant_ocs_sandbox_envsecret" }));
+    expect(credentialFingerprint(r)).not.toBe(credentialFingerprint({ ...r, clientSecret: "ant_ocs_sandbox_other" }));
     expect(r.maxConcurrency).toBe(4);
     expect(r.dpopAlg).toBe("ES256");
     // An explicit URL beats an environment name.
