@@ -255,7 +255,10 @@ export function resolveClientOptions(source: OptionSource): AntonClientOptions {
       throw new AntonConfigError(
         both(key, envVar),
         "missing_config",
-        `${both(key, envVar)} is not set. Run \`pulumi config set ${isSecret ? "--secret " : ""}anton:${key} <value>\` or export ${envVar}.`,
+        // A secret typed on the command line lands in shell history: the prompting form reads it from the terminal.
+        isSecret
+          ? `${both(key, envVar)} is not set. Run \`pulumi config set --secret anton:${key}\` (it prompts for the value, keeping it out of shell history) or export ${envVar}.`
+          : `${both(key, envVar)} is not set. Run \`pulumi config set anton:${key} <value>\` or export ${envVar}.`,
       );
     }
   }

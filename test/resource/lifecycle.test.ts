@@ -67,6 +67,17 @@ describe("check", () => {
     expect(text).toMatch(/ANTON_/);
     expect(anton.emulator.state.requests.total).toBe(before);
   });
+
+  it("for a missing client secret, suggests the prompting command, never one with the value on the command line", async () => {
+    const provider = createWebhookSecretProvider({ env: {} });
+    const { "anton:clientSecret": _omitted, ...rest } = anton.config;
+    await provider.configure({ config: configOf(rest) });
+    const { failures } = await provider.check!({}, { webhookId: "wbh_abc" });
+    expect(failures).toHaveLength(1);
+    expect(failures![0].property).toBe("anton:clientSecret (or ANTON_CLIENT_SECRET)");
+    expect(failures![0].reason).toContain("`pulumi config set --secret anton:clientSecret` (it prompts for the value");
+    expect(failures![0].reason).not.toMatch(/anton:clientSecret <|<value>/);
+  });
 });
 
 describe("create", () => {
