@@ -2,7 +2,7 @@
  * The README's receiver command works in a fresh clone right after `npm ci`, with no manual build: the example
  * imports the package by name, which resolves to the clone's own `dist/` (Node's package self-reference), and
  * `npm ci` builds that through the `prepare` lifecycle script. The clone is simulated as npm ci leaves it:
- * the tracked files, the installed node_modules, no `dist/`, then the lifecycle script npm ci runs.
+ * the repository's files (not ignored ones), the installed node_modules, no `dist/`, then the lifecycle script npm ci runs.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -17,7 +17,8 @@ afterAll(() => rmSync(clone, { recursive: true, force: true }));
 
 describe("README receiver command after npm ci", () => {
   it("starts the receiver in a fresh clone without a manual build", async () => {
-    const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
+    // The files a commit of this working tree would hold: tracked, plus new ones not ignored.
+    const tracked = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
     for (const file of tracked) {
       if (!existsSync(path.join(ROOT, file))) continue;
       mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
