@@ -10,11 +10,13 @@ import { AntonApiError, parseErrorBody, parseWwwAuthenticate, type ServerState }
 import { HttpTransport, TransportError, type HttpResponse } from "./http";
 import { Monitor, statusClassOf, type ClientStats, type RetryReason } from "./monitoring";
 import { RatePacer, type Settle } from "./rate-pacer";
-import { resolveClientOptions, validateOptions, type AntonClientOptions, type ResolvedOptions } from "./options";
+import { validateOptions, type AntonClientOptions, type ResolvedOptions } from "./options";
+import { resolveClientOptions } from "./resolve";
 import { Redactor } from "./redact";
 import { isRetryableStatus, parseRetryAfter, RetryBudget } from "./retry";
 import { TokenCache, type AccessToken } from "./token";
 import { htuFor } from "./url";
+import { isWebhookId, WEBHOOK_ID_MAX_BODY } from "./webhook-id";
 
 /** Result of {@link AntonClient.rotateWebhookSecret}. */
 export interface RotateResult {
@@ -40,8 +42,6 @@ export interface Webhook {
   metadata?: Record<string, string>;
 }
 
-/** Webhook ids per the Anton API reference. */
-const WEBHOOK_ID = /^wbh_[A-Za-z0-9]+$/;
 /** Idempotency keys: 1..255 visible ASCII (Anton documents ≤255 chars). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Clock differences above this are treated as skew when a proof is rejected. */
@@ -251,10 +251,10 @@ export class AntonClient {
   // ---------------------------------------------------------------- internals
 
   #checkWebhookId(id: unknown): void {
-    if (typeof id !== "string" || !WEBHOOK_ID.test(id)) {
+    if (!isWebhookId(id)) {
       // Echo only a short, redacted prefix: a pasted secret must not end up in the error.
       const shown = typeof id === "string" ? JSON.stringify(this.#redactor.redact(id).slice(0, 40)) : typeof id;
-      throw new AntonApiError({ code: "invalid_webhook_id", message: `Invalid webhook id ${shown}: expected wbh_ followed by letters and digits.` });
+      throw new AntonApiError({ code: "invalid_webhook_id", message: `Invalid webhook id ${shown}: expected wbh_ followed by 1 to ${WEBHOOK_ID_MAX_BODY} letters and digits.` });
     }
   }
 

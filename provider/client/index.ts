@@ -4,14 +4,8 @@
  */
 export { AntonClient, type RotateResult, type Webhook } from "./client";
 export { AntonApiError, AntonConfigError, type ServerState } from "./errors";
-export {
-  ANTON_ENVIRONMENTS,
-  credentialFingerprint,
-  resolveClientOptions,
-  type AntonClientOptions,
-  type OptionSource,
-  type SourcedField,
-} from "./options";
+export { ANTON_ENVIRONMENTS, credentialFingerprint, type AntonClientOptions, type SourcedField } from "./options";
+export { resolveClientOptions, type OptionSource } from "./resolve";
 export type { DpopAlg } from "./keys";
 export {
   REQUEST_CHANNEL,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calculateJwkThumbprint } from "jose";
 import { describe, expect, it } from "vitest";
+import { validateOptions } from "../../provider/client/options";
 import { AntonClient, AntonConfigError, ANTON_ENVIRONMENTS, credentialFingerprint, resolveClientOptions, CLIENT_VERSION, Secret, type AntonClientOptions } from "../../provider/client";
 import { importDpopKey, jwkThumbprint } from "../../provider/client/keys";
 import { ecKeyPem, edKeyPem } from "./helpers";
@@ -218,6 +219,14 @@ describe("resolveClientOptions", () => {
     expect(configError(() => resolveClientOptions({ env: { ...env(), ANTON_DPOP_PRIVATE_KEY_FILE: file } })).message).toMatch(/set only one/);
     const e = configError(() => resolveClientOptions({ env: { ...rest, ANTON_DPOP_PRIVATE_KEY_FILE: join(dir, "nope.pem") } }));
     expect(e.message).toMatch(/could not be read \(ENOENT\)/);
+  });
+  it("validates resolved options once: the frozen result is reused by fingerprinting and by the client", () => {
+    const r = resolveClientOptions({ env: env() });
+    expect(Object.isFrozen(r)).toBe(true);
+    expect(validateOptions(r)).toBe(validateOptions(r));
+    // A spread copy can be changed, so it is validated afresh.
+    expect(validateOptions({ ...r })).not.toBe(validateOptions(r));
+    expect(validateOptions({ ...r }).key.thumbprint).toBe(validateOptions(r).key.thumbprint);
   });
   it("fromEnv applies overrides", () => {
     const c = AntonClient.fromEnv(env(), { apiUrl: "http://127.0.0.1:1" });

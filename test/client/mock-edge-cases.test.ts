@@ -3,7 +3,8 @@
  * malformed bodies), driven through an undici MockAgent.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { AntonClient } from "../../provider/client";
+import type { AntonApiError, AntonClient } from "../../provider/client";
+import { validateInputs } from "../../provider/resource/inputs";
 import { INTERNAL_CALL } from "../../provider/client/client";
 import { mockClient, rejection, replyToken, TOKEN_PATH } from "./helpers";
 
@@ -180,6 +181,23 @@ describe("local validation", () => {
     }
     expect(client.stats.requests).toBe(0);
     expect(sleeps).toEqual([]);
+  });
+
+  it("applies the same webhook-id rule as the resource's check, including the 64-character cap", async () => {
+    const { client } = setup();
+    const ids = ["wbh_01HX8Z9K0M2N3P4Q5R6S7T8UW", `wbh_${"a".repeat(64)}`, `wbh_${"a".repeat(65)}`, "wbh_", "wbh_a-b", "whk_abc", "WBH_abc", 42];
+    for (const id of ids) {
+      const resourceAccepts = validateInputs({ webhookId: id }).failures.length === 0;
+      // A MockAgent with no interceptors answers nothing: an accepted id fails later, never with invalid_webhook_id.
+      const clientAccepts = await client.getWebhook(id as string).then(
+        () => true,
+        (err: AntonApiError) => err.code !== "invalid_webhook_id",
+      );
+      expect([id, clientAccepts]).toEqual([id, resourceAccepts]);
+    }
+    expect(validateInputs({ webhookId: `wbh_${"a".repeat(65)}` }).failures).toHaveLength(1);
+    const long = await rejection(client.getWebhook(`wbh_${"a".repeat(65)}`));
+    expect(long.message).toMatch(/expected wbh_ followed by 1 to 64 letters and digits/);
   });
 
   it("fails with client_closed after close()", async () => {

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { CONFIG_KEYS, ENV_VARS, SETTINGS } from "../../provider/client/settings";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
@@ -40,22 +41,25 @@ describe("README.md", () => {
     }
   });
 
-  it("documents every stack config key and environment variable the provider reads", () => {
+  it("documents every stack config key and environment variable of the settings table", () => {
     const project = yaml.load(read("Pulumi.yaml")) as { main: string; config: Record<string, unknown> };
     expect(existsSync(path.join(ROOT, project.main))).toBe(true);
     const keys = Object.keys(project.config).filter((k) => k.startsWith("anton:"));
+    expect(keys.sort()).toEqual([...CONFIG_KEYS].sort());
     expect(keys).toHaveLength(7);
-    // ANTON_ENVIRONMENTS is the exported map of environment URLs, not a variable the provider reads.
-    const envVars = new Set(read("provider/client/options.ts").match(/\bANTON_[A-Z_]+\b/g)!.filter((v) => v !== "ANTON_ENVIRONMENTS"));
-    expect(envVars.size).toBeGreaterThanOrEqual(8);
+    expect(ENV_VARS.length).toBeGreaterThanOrEqual(8);
+    // Every ANTON_ variable the client code names is in the table (ANTON_ENVIRONMENTS is the exported map of URLs).
+    const named = readdirSync(path.join(ROOT, "provider/client")).flatMap((f) => read(`provider/client/${f}`).match(/\bANTON_[A-Z_]+\b/g) ?? []);
+    for (const name of new Set(named)) if (name !== "ANTON_ENVIRONMENTS") expect(ENV_VARS, name).toContain(name);
     const table = README.slice(README.indexOf("### Configuration"), README.indexOf("## Examples"));
-    for (const name of [...keys, ...envVars]) expect(table, name).toContain(`\`${name}\``);
+    for (const name of [...CONFIG_KEYS, ...ENV_VARS]) expect(table, name).toContain(`\`${name}\``);
   });
 
-  it("marks the credential keys secret in Pulumi.yaml and in the table", () => {
+  it("marks the credential keys secret in the settings table, Pulumi.yaml and the README table", () => {
     const project = yaml.load(read("Pulumi.yaml")) as { config: Record<string, { secret?: boolean }> };
     const secret = Object.entries(project.config).filter(([, v]) => v.secret).map(([k]) => k).sort();
     expect(secret).toEqual(["anton:clientSecret", "anton:dpopPrivateKey"]);
+    expect(Object.values(SETTINGS).filter((s) => s.secret).map((s) => s.configKey).sort()).toEqual(secret);
     for (const key of secret) expect(README).toMatch(new RegExp(`\\| \`${key}\` \\|[^\\n]*\\| \\*\\*yes\\*\\* \\|`));
   });
 
