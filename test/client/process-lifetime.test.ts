@@ -91,19 +91,11 @@ describe("a standalone job with a pending call stays alive until the call settle
     }
   });
 
-  it("one 503, then success: rotates on the retry and exits 0", async () => {
-    emulator.faults.failNext(1, 503, { route: ROTATE });
-    const env = envFor(emulator);
-    const out = await runJob("rotate", env);
-    expect(out.stdout).not.toMatch(/pending/);
-    expect(out.stderr).toBe("");
-    expect(out.stdout).toBe("rotated after 2 attempt(s)\n");
-    expect(out.code).toBe(0);
-    expect(emulator.state.rotations(env.WEBHOOK_ID!)).toBe(1);
-  });
-
-  it("429 with Retry-After: waits as told, rotates, exits 0", async () => {
-    emulator.faults.failNext(1, 429, { route: ROTATE, retryAfterSeconds: 1 });
+  it.each([
+    ["one 503, then success: rotates on the retry and exits 0", 503, undefined],
+    ["429 with Retry-After: waits as told, rotates, exits 0", 429, 1],
+  ])("%s", async (_name, status, retryAfterSeconds) => {
+    emulator.faults.failNext(1, status, { route: ROTATE, retryAfterSeconds });
     const env = envFor(emulator);
     const out = await runJob("rotate", env);
     expect(out.stdout).not.toMatch(/pending/);
