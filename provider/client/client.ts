@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { inspect } from "node:util";
 import { runCall, mintToken, type CallDeps, type CallResult, type CallSpec } from "./call";
+import { AntonArgumentError } from "../argument-error";
 import { AntonApiError, type ServerState } from "./errors";
 import { invalidResponse } from "./failures";
 import { HttpTransport } from "./http";
@@ -137,7 +138,7 @@ export class AntonClient {
    */
   async listWebhooks(opts: { limit?: number } = {}): Promise<Webhook[]> {
     const limit = opts.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new TypeError("listWebhooks: limit must be an integer from 1 to 100");
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new AntonArgumentError("limit", "listWebhooks: limit must be an integer from 1 to 100");
     const route = "/v1/webhooks";
     const out: Webhook[] = [];
     const seen = new Set<string>();

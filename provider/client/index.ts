@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export { AntonClient, type RotateResult, type Webhook } from "./client";
-export { AntonApiError, AntonConfigError, type ServerState } from "./errors";
+export { AntonApiError, AntonConfigError, type ServerState, type AntonApiErrorCode, type AntonLocalErrorCode, type AntonConfigErrorCode } from "./errors";
 export { ANTON_ENVIRONMENTS, credentialFingerprint, type AntonClientOptions, type SourcedField } from "./options";
 export { resolveClientOptions, type OptionSource } from "./resolve";
 export type { DpopAlg } from "./keys";

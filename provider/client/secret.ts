@@ -3,6 +3,7 @@
  * hands out can be printed, inspected, serialized, spread and iterated without showing it.
  */
 import { inspect } from "node:util";
+import { AntonArgumentError } from "../argument-error";
 
 const SHOWN = "[redacted]";
 /** Values by holder, in this module only: no property, getter or method on the holder yields the value. */
@@ -16,7 +17,7 @@ const values = new WeakMap<Secret, string>();
  */
 export class Secret {
   constructor(value: string) {
-    if (typeof value !== "string") throw new TypeError("Secret: value must be a string");
+    if (typeof value !== "string") throw new AntonArgumentError("value", "Secret: value must be a string");
     values.set(this, value);
     Object.freeze(this);
   }

@@ -69,7 +69,7 @@ describe("README.md", () => {
     expect(apiCodes.length).toBeGreaterThanOrEqual(8);
     expect(verifyCodes.length).toBeGreaterThanOrEqual(6);
     const troubleshooting = README.slice(README.indexOf("## Troubleshooting"), README.indexOf("## Scale"));
-    for (const code of [...apiCodes.map((c) => c.slice(1, -1)), ...verifyCodes, "missing_config", "invalid_config", "invalid_configuration"]) {
+    for (const code of [...apiCodes.map((c) => c.slice(1, -1)), ...verifyCodes, "missing_config", "invalid_config", "invalid_configuration", "invalid_argument", "AntonArgumentError"]) {
       expect(troubleshooting, code).toContain(code);
     }
   });
