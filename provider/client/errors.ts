@@ -59,13 +59,16 @@ export class AntonApiError extends Error {
   readonly serverState: ServerState;
   /** HTTP attempts made for this logical call (0 when rejected before any request). */
   readonly attempts: number;
-  /** What to do about it, naming the configuration keys involved. */
+  /**
+   * What to do about it, naming the configuration keys involved. Not part of `message`, which says only what
+   * happened: show both where a person reads the error (the provider adds it to what Pulumi prints).
+   */
   readonly hint?: string;
   /** Redacted `error.details` from the server (e.g. validation errors), when present. */
   readonly details?: unknown;
 
   constructor(init: AntonApiErrorInit) {
-    super(init.hint ? `${init.message} (${init.hint})` : init.message, init.cause ? { cause: init.cause } : undefined);
+    super(init.message, init.cause ? { cause: init.cause } : undefined);
     Object.defineProperty(this, "name", { value: "AntonApiError", enumerable: false, configurable: true, writable: false });
     this.code = init.code;
     this.status = init.status;

@@ -94,7 +94,7 @@ export function abortedFailure(call: FailedCall, attempts: number, unknown: bool
 /** A token-mint failure during a retry must not hide that an earlier attempt may have been applied. */
 export function reframeAsUnknown(err: AntonApiError, attempts: number): AntonApiError {
   return new AntonApiError({
-    message: `${err.message.replace(` (${err.hint})`, "")}; an earlier attempt may have been applied`,
+    message: `${err.message}; an earlier attempt may have been applied`,
     code: err.code,
     status: err.status,
     requestId: err.requestId,
