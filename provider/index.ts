@@ -42,26 +42,5 @@ export type {
   StatusClass,
 } from "./client";
 
-export {
-  verifyWebhookSignature,
-  safeVerifyWebhookSignature,
-  signWebhookPayload,
-  createSignatureHeaders,
-  WebhookVerificationError,
-  WebhookConfigurationError,
-  AntonArgumentError,
-  DEFAULT_TOLERANCE_SECONDS,
-} from "./signature";
-export type {
-  SafeVerifyResult,
-  CreateSignatureHeadersOptions,
-  WebhookVerificationErrorCode,
-  ArgumentErrorCode,
-  WebhookVerificationErrorDetails,
-  VerifyWebhookSignatureInput,
-  VerifiedWebhook,
-  WebhookScheme,
-  WebhookHeaders,
-  HeadersLike,
-  RawBody,
-} from "./signature";
+/** Receiver-side verification and signing (everything `./signature` exports). */
+export * from "./signature";
