@@ -16,6 +16,7 @@ export {
   ANTON_ENVIRONMENTS,
   credentialFingerprint,
   resolveClientOptions,
+  Secret,
   REQUEST_CHANNEL,
   RETRY_CHANNEL,
   TOKEN_CHANNEL,
@@ -24,8 +25,12 @@ export {
 export type {
   AntonClientOptions,
   RotateResult,
+  RawResponse,
   Webhook,
   ServerState,
+  AntonApiErrorCode,
+  AntonLocalErrorCode,
+  AntonConfigErrorCode,
   DpopAlg,
   OptionSource,
   SourcedField,
@@ -38,24 +43,5 @@ export type {
   StatusClass,
 } from "./client";
 
-export {
-  verifyWebhookSignature,
-  safeVerifyWebhookSignature,
-  signWebhookPayload,
-  createSignatureHeaders,
-  WebhookVerificationError,
-  WebhookConfigurationError,
-  DEFAULT_TOLERANCE_SECONDS,
-} from "./signature";
-export type {
-  SafeVerifyResult,
-  CreateSignatureHeadersOptions,
-  WebhookVerificationErrorCode,
-  WebhookVerificationErrorDetails,
-  VerifyWebhookSignatureInput,
-  VerifiedWebhook,
-  WebhookScheme,
-  WebhookHeaders,
-  HeadersLike,
-  RawBody,
-} from "./signature";
+/** Receiver-side verification and signing (everything `./signature` exports). */
+export * from "./signature";

@@ -7,7 +7,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { AntonApiError, AntonClient, AntonConfigError, resolveClientOptions } from "../client";
-import { INTERNAL_CALL } from "../client/client";
 import { API_USAGE, parseApiArgs, redactBody } from "./args";
 
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -37,14 +36,7 @@ async function main(): Promise<number> {
   // The call may wait to retry; this handle keeps the process alive until it settles, whatever the timers do.
   const keepAlive = setInterval(() => {}, 1 << 30);
   try {
-    const res = await client[INTERNAL_CALL]({
-      role: "resource",
-      method: request.method,
-      route: `anton-api ${request.route}`,
-      path: request.path,
-      idempotencyKey,
-      mutating: request.method === "POST",
-    });
+    const res = await client.request(request.method, request.path, { idempotencyKey });
     const attempts = `${res.attempts} attempt${res.attempts === 1 ? "" : "s"}`;
     err(`HTTP ${res.status} (request id ${res.requestId ?? "none"}, ${attempts}${idempotencyKey ? `, Idempotency-Key ${idempotencyKey}` : ""})`);
     const body = request.showSecrets ? res.json : redactBody(res.json);

@@ -6,10 +6,28 @@
 /** Whether a mutating request may have taken effect on the server. */
 export type ServerState = "unchanged" | "unknown";
 
+/** Codes the client assigns itself: no answer, an unusable one, an answer without a code, or a refused argument. */
+export type AntonLocalErrorCode =
+  | "network_error"
+  | "timeout"
+  | "tls_error"
+  | "invalid_response"
+  | "invalid_webhook_id"
+  | "invalid_idempotency_key"
+  | "aborted"
+  | "client_closed"
+  | `http_${number}`;
+
+/** {@link AntonApiError.code}: a local code, or Anton's own snake_case code (open-ended: the server may add codes). */
+export type AntonApiErrorCode = AntonLocalErrorCode | (string & {});
+
+/** {@link AntonConfigError.code}. */
+export type AntonConfigErrorCode = "invalid_config" | "missing_config";
+
 /** Fields accepted by the {@link AntonApiError} constructor. */
 export interface AntonApiErrorInit {
   message: string;
-  code: string;
+  code: AntonApiErrorCode;
   status?: number;
   requestId?: string;
   retryable?: boolean;
@@ -32,7 +50,7 @@ export class AntonApiError extends Error {
   /** HTTP status; undefined for network errors and local validation errors. */
   readonly status?: number;
   /** Server error code (snake_case) or a local one: `network_error`, `timeout`, `tls_error`, `invalid_response`, `invalid_webhook_id`, `invalid_idempotency_key`, `aborted`, `client_closed`. */
-  readonly code: string;
+  readonly code: AntonApiErrorCode;
   /** The `X-Request-ID` of the last response, to quote to Anton support. */
   readonly requestId?: string;
   /** Whether retrying later could succeed (the client already retried within its budget). */
@@ -41,13 +59,16 @@ export class AntonApiError extends Error {
   readonly serverState: ServerState;
   /** HTTP attempts made for this logical call (0 when rejected before any request). */
   readonly attempts: number;
-  /** What to do about it, naming the configuration keys involved. */
+  /**
+   * What to do about it, naming the configuration keys involved. Not part of `message`, which says only what
+   * happened: show both where a person reads the error (the provider adds it to what Pulumi prints).
+   */
   readonly hint?: string;
   /** Redacted `error.details` from the server (e.g. validation errors), when present. */
   readonly details?: unknown;
 
   constructor(init: AntonApiErrorInit) {
-    super(init.hint ? `${init.message} (${init.hint})` : init.message, init.cause ? { cause: init.cause } : undefined);
+    super(init.message, init.cause ? { cause: init.cause } : undefined);
     Object.defineProperty(this, "name", { value: "AntonApiError", enumerable: false, configurable: true, writable: false });
     this.code = init.code;
     this.status = init.status;
@@ -86,9 +107,9 @@ export class AntonConfigError extends Error {
   /** The offending setting, as named by `sources` (default: the option name). */
   readonly field: string;
   /** `missing_config` when the setting is absent or blank, otherwise `invalid_config`. */
-  readonly code: "invalid_config" | "missing_config";
+  readonly code: AntonConfigErrorCode;
 
-  constructor(field: string, code: "invalid_config" | "missing_config", message: string) {
+  constructor(field: string, code: AntonConfigErrorCode, message: string) {
     super(message);
     Object.defineProperty(this, "name", { value: "AntonConfigError", enumerable: false, configurable: true, writable: false });
     this.field = field;

@@ -2,16 +2,10 @@
  * Anton API client: OAuth 2.0 client_credentials + DPoP (RFC 9449).
  * @packageDocumentation
  */
-export { AntonClient, type RotateResult, type Webhook } from "./client";
-export { AntonApiError, AntonConfigError, type ServerState } from "./errors";
-export {
-  ANTON_ENVIRONMENTS,
-  credentialFingerprint,
-  resolveClientOptions,
-  type AntonClientOptions,
-  type OptionSource,
-  type SourcedField,
-} from "./options";
+export { AntonClient, type RawResponse, type RotateResult, type Webhook } from "./client";
+export { AntonApiError, AntonConfigError, type ServerState, type AntonApiErrorCode, type AntonLocalErrorCode, type AntonConfigErrorCode } from "./errors";
+export { ANTON_ENVIRONMENTS, credentialFingerprint, type AntonClientOptions, type SourcedField } from "./options";
+export { resolveClientOptions, type OptionSource } from "./resolve";
 export type { DpopAlg } from "./keys";
 export {
   REQUEST_CHANNEL,
@@ -27,3 +21,4 @@ export {
   type StatusClass,
 } from "./monitoring";
 export { CLIENT_VERSION } from "./version";
+export { Secret } from "./secret";

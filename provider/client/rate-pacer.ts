@@ -1,47 +1,17 @@
 /**
- * Client-side pacing under Anton's per-merchant rolling-window rate limit.
- *
- * Retrying on 429 alone makes every queued call hit the limit once per window:
- * with 500 rotations under 100 requests per 10 s, most calls spend an attempt
- * per window and run out of attempts. The pacer instead reads
- * `X-RateLimit-Remaining`/`-Reset` from every successful /v1 response and
- * holds calls back while the window is known to be full, so each request is
- * sent when it can be accepted.
- *
- * The count it derives errs low, never high: requests may reach the server in another order than they were
- * admitted. So it pauses only when an answer reports the window full; a count that merely runs out holds new
- * requests until those in flight are answered, then sends one probe, whose answer is exact. If answers that
- * left no count to read (lost, or without rate-limit headers) could have filled the window, one of them may have
- * been the "full" one, so the pacer waits for a slot instead (#pauseIfBlind).
- *
- * A server that sends no rate-limit headers is never paced. A 429 is left to
- * the call that got it (it waits `Retry-After` and retries): a 429 may come
- * from elsewhere (a proxy, another process sharing the merchant's window), and
- * its `Reset` can be a full window away, so it must not stall every call.
- *
- * `X-RateLimit-Reset` is whole seconds rounded up, so waking at Reset is up to
- * 1 s late per window. Under a rolling window, the slot request n needs is the
- * one request n−Limit holds, and it frees exactly one window after the server
- * accepted that request. The pacer keeps the send and answer times of the
- * requests it released and learns an upper bound on the window from every
- * answer: the window is at most Reset − (send time of the oldest request the
- * server can have been counting, see #learnWindow). It then wakes at (last
- * answer up to request n−Limit + that bound), never later than Reset. Both bounds only err late, unless another client
- * shares the window; a probe refused after such an early wake waits
- * `Retry-After` as before, and widens a safety margin so it does not recur.
- *
- * Reset's rounding caps how tight that bound gets: a wake at Reset puts the
- * next window's oldest request just past a second boundary, whose Reset is then
- * rounded up by almost 1 s again, so the first probe's rounding (anywhere in
- * 0–1 s) stayed in every later wake. `Remaining` has no rounding: a request that
- * `Limit − Remaining` later ones followed is no longer counted, so it had left
- * by the server's check (#learnWindowFromRemaining). A wake that finds the whole
- * window gone still leaves that bound late by the wake's lateness less the
- * window's spread, so it is rounded down to whole seconds (Anton's window is
- * 60 s; Reset counts in seconds). That assumption is the one way this bound
- * errs early: a probe refused after an early wake ends it for good.
+ * Client-side pacing under Anton's per-merchant rolling-window rate limit: reads `X-RateLimit-*` from /v1 answers
+ * and holds calls back while the window is known to be full, so each request is sent when it can be accepted.
+ * The derivation is in docs/design/rate-pacer.md. Invariants this file keeps:
+ *  - the credit count errs low, never high (requests admitted later may already be counted);
+ *  - a pause starts only from an answer reporting the window full, or from unread answers that may have filled it;
+ *  - while credits are unknown or spent, one probe at a time, and only with nothing else in flight;
+ *  - a wake is never later than `X-RateLimit-Reset` (the learned bound only brings it earlier, see window-log.ts);
+ *  - a 429 belongs to the call that got it (it may come from a proxy or another process), except a refused probe;
+ *  - a server that sends no rate-limit headers is never paced;
+ *  - no pause timer runs while no request waits (an idle client must not hold its process open).
  */
 import { parseRetryAfter } from "./retry";
+import { WindowLog } from "./window-log";
 
 /** What the pacer needs from a response. */
 export interface PacedResponse {
@@ -51,20 +21,8 @@ export interface PacedResponse {
 
 /** Longest pause the pacer will take from a header; anything longer is treated as nonsense. */
 const MAX_PAUSE_MS = 15 * 60_000;
-/** Slack added to a wake computed from the learned window (timer and clock granularity between processes). */
-const BASE_MARGIN_MS = 50;
 /** Successful answers without rate-limit headers, in a row, after which a server that sent them is taken to have stopped. */
 const BARE_ANSWERS_TO_UNPACE = 3;
-/** Send log entries kept beyond the limit (enough for the walk back to the oldest request in the window). */
-const LOG_SLACK = 64;
-
-/** One released request: when it was sent, when its answer came, and whether the server counted it. */
-interface Sent {
-  sentAt: number;
-  answeredAt?: number;
-  /** "ok": answered below 400, counted; "refused": 429, not counted; "unknown": no answer, or another error. */
-  state?: "ok" | "refused" | "unknown";
-}
 
 export type Settle = ((res?: PacedResponse) => void) & {
   /** Marks the moment the request goes on the wire (defaults to when it was admitted). */
@@ -86,25 +44,18 @@ export class RatePacer {
   #waiters: Array<{ wake(seq: number): void; reject(reason: unknown): void }> = [];
   /** Set by close(). */
   #closedWith: { reason: unknown } | undefined = undefined;
-  #sleeping = false;
+  /** Ends the pause timer when no request waits any more (so an idle client holds no timer). */
+  #sleep: AbortController | undefined = undefined;
   /** Requests admitted when the last pause began. */
   #pausedAt = 0;
   /** Whether the server has reported its window (so a 429 on a probe means "wait"). */
   #paced = false;
   /** `X-RateLimit-Limit` as last reported. */
   #limit: number | undefined = undefined;
-  /** Learned upper bound on the window length in ms (server clock), from answers. */
-  #windowHi: number | undefined = undefined;
-  #margin = BASE_MARGIN_MS;
-  /** Whether the window is taken to be whole seconds (until a probe after an early wake is refused). */
-  #wholeSeconds = true;
   /** Whether the current pause ends at a wake computed from the learned window (earlier than Reset). */
   #earlyWake = false;
-  /** Requests released, by sequence number; `#log[i]` is request `#logBase + i`. */
-  #log: Sent[] = [];
-  #logBase = 1;
-  /** Latest answer among requests dropped from the log. */
-  #droppedAnsweredAt = -Infinity;
+  /** Requests released, and the window bound learned from them. */
+  readonly #log = new WindowLog();
   /** The latest `X-RateLimit-Reset`, as a local time. */
   #resetAt: number | undefined = undefined;
   /**
@@ -121,7 +72,7 @@ export class RatePacer {
   constructor(
     private readonly now: () => number,
     /** The client's sleep, so tests that record waits instead of sleeping also skip these. */
-    private readonly sleep: (ms: number) => Promise<void>,
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
     /** Server clock minus local clock, in ms (to read `X-RateLimit-Reset`, which is absolute). */
     private readonly serverOffsetMs: () => number = () => 0,
   ) {}
@@ -131,6 +82,7 @@ export class RatePacer {
     this.#closedWith = { reason };
     const waiters = this.#waiters;
     this.#waiters = [];
+    this.#stopSleepIfIdle();
     for (const w of waiters) w.reject(reason);
   }
 
@@ -149,6 +101,7 @@ export class RatePacer {
       seq = await new Promise<number>((resolve, reject) => {
         const onAbort = () => {
           this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          this.#stopSleepIfIdle();
           reject(signal!.reason);
         };
         const waiter = {
@@ -170,7 +123,7 @@ export class RatePacer {
     const probe = this.#credits === undefined;
     const early = probe && this.#earlyWake;
     this.#earlyWake = false;
-    const entry = this.#entry(seq);
+    const entry = this.#log.entry(seq);
     let settled = false;
     let sent = false;
     const settle = (res?: PacedResponse) => {
@@ -194,22 +147,6 @@ export class RatePacer {
     });
   }
 
-  #entry(seq: number): Sent | undefined {
-    return this.#log[seq - this.#logBase];
-  }
-
-  /** Walking back from request `from`, the `count`-th request the server may have counted (429s skipped). */
-  #walkBack(from: number, count: number): number | undefined {
-    if (count < 1) return undefined;
-    for (let seq = from; seq >= this.#logBase; seq--) {
-      const e = this.#entry(seq);
-      if (!e) return undefined;
-      if (e.state === "refused") continue;
-      if (--count === 0) return seq;
-    }
-    return undefined;
-  }
-
   #mayTake(): boolean {
     if (this.now() < this.#resumeAt) return false;
     // After a pause, or with the window used up and no Reset to wait for, one probe
@@ -222,18 +159,7 @@ export class RatePacer {
   #take(): number {
     this.#inFlight += 1;
     this.#taken += 1;
-    this.#log.push({ sentAt: this.now() });
-    const keep = (this.#limit ?? 0) + LOG_SLACK;
-    if (this.#log.length > 2 * keep) {
-      // Never drop a request still in flight: it may yet reach the server and count.
-      let drop = 0;
-      while (drop < this.#log.length - keep && this.#log[drop]!.answeredAt !== undefined) {
-        this.#droppedAnsweredAt = Math.max(this.#droppedAnsweredAt, this.#log[drop]!.answeredAt!);
-        drop++;
-      }
-      this.#log.splice(0, drop);
-      this.#logBase += drop;
-    }
+    this.#log.record(this.now(), this.#limit);
     if (this.#credits !== undefined && this.#credits !== Infinity) {
       if (this.#credits > 0) this.#credits -= 1;
       else this.#credits = undefined;
@@ -247,11 +173,7 @@ export class RatePacer {
     if (res.status === 429) {
       // A probe refused after an early wake: another client may share the window (or it changed).
       // Relearn it and wake later from now on (past 1 s the wake is Reset again).
-      if (early) {
-        this.#margin = Math.min(this.#margin * 2 + 100, 2_000);
-        this.#windowHi = undefined;
-        this.#wholeSeconds = false;
-      }
+      if (early) this.#log.distrust();
       // A probe refused after the window was reported full: wait as told rather than probe again at once.
       const retryAfter = parseRetryAfter(res.headers["retry-after"], now);
       if (this.#paced && probe && retryAfter !== undefined) this.#pause(now, retryAfter);
@@ -293,8 +215,8 @@ export class RatePacer {
     const resetAt = resetSec * 1000 - this.serverOffsetMs();
     this.#resetAt = resetAt;
     if (this.#limit !== undefined && remaining < this.#limit) {
-      this.#learnWindow(seq, this.#limit - remaining, resetAt);
-      this.#learnWindowFromRemaining(seq, this.#limit - remaining);
+      this.#log.learnFromReset(seq, this.#limit - remaining, resetAt);
+      this.#log.learnFromRemaining(seq, this.#limit - remaining);
     }
     // Pause only when the server says its window is full (credits are then spent too). Credits run out early when
     // requests reach the server in another order than they were admitted (one admitted later is counted in
@@ -306,7 +228,7 @@ export class RatePacer {
 
   /** Pauses until the next request's slot frees by the learned window, and never past `resetAt`. */
   #pauseForSlot(now: number, resetAt: number): void {
-    const early = this.#slotFreeAt();
+    const early = this.#log.slotFreeAt(this.#taken, this.#limit);
     this.#pause(now, Math.min(resetAt, early ?? Infinity) - now);
     this.#earlyWake = early !== undefined && early < resetAt;
   }
@@ -324,72 +246,6 @@ export class RatePacer {
     if (mayBeFull) this.#pauseForSlot(this.now(), this.#resetAt);
   }
 
-  /**
-   * Learns an upper bound on the window from the answer to request `seq`: when the server checked
-   * it, its window held the last `count` requests to arrive, the oldest of which leaves at `resetAt`
-   * at the latest. Requests answered before `seq` was sent had arrived by then (and were counted,
-   * having been answered below 400), so among `seq` and any `count − 1` of them, the oldest arrival is no
-   * later than the window's oldest; and it arrived after it was sent. Hence window ≤ resetAt − the
-   * earliest send among them.
-   */
-  #learnWindow(seq: number, count: number, resetAt: number): void {
-    const self = this.#entry(seq);
-    if (!self) return;
-    let sentAt = self.sentAt;
-    let found = 1;
-    for (let i = seq - 1; found < count && i >= this.#logBase; i--) {
-      const e = this.#entry(i)!;
-      if (e.state !== "ok" || e.answeredAt === undefined || e.answeredAt >= self.sentAt) continue;
-      sentAt = Math.min(sentAt, e.sentAt);
-      found++;
-    }
-    if (found === count) this.#windowHi = Math.min(this.#windowHi ?? Infinity, resetAt - sentAt);
-  }
-
-  /**
-   * Learns an upper bound on the window from `Remaining`, to the millisecond: when the server checked request `seq`
-   * (before it answered), its window held the last `count` requests to arrive. Those known to have arrived by then
-   * and been counted are `seq` and the requests answered below 400 before `seq` was sent. A counted request j
-   * answered before `count` of them were sent arrived before all of them, so it was no longer in the window: it had
-   * left, and window ≤ check time − arrival of j ≤ answer to `seq` − send of j. Requests of other clients sharing the
-   * window only push j further out, so unlike Reset this bound holds for a shared window too.
-   */
-  #learnWindowFromRemaining(seq: number, count: number): void {
-    const self = this.#entry(seq);
-    if (!self || self.state !== "ok" || self.answeredAt === undefined) return;
-    const arrived = [self.sentAt];
-    for (const e of this.#log) if (e !== self && e.state === "ok" && e.answeredAt! < self.sentAt) arrived.push(e.sentAt);
-    if (arrived.length < count) return;
-    // Strict comparisons throughout: two events in the same clock millisecond have no known order.
-    const followedBefore = arrived.sort((a, b) => b - a)[count - 1]!;
-    let left = -Infinity;
-    for (const e of this.#log) if (e.state === "ok" && e.answeredAt! < followedBefore) left = Math.max(left, e.sentAt);
-    if (left === -Infinity) return;
-    let bound = self.answeredAt - left;
-    // Local clock only (no server offset): a window of whole seconds is never above the rounded-down bound.
-    if (this.#wholeSeconds && bound >= 1000) bound = Math.floor(bound / 1000) * 1000;
-    this.#windowHi = Math.min(this.#windowHi ?? Infinity, bound);
-  }
-
-  /**
-   * When the next request's slot frees, by the learned window: one window after the Limit-th most
-   * recent arrival, which (in whatever order requests arrived) came no later than the last answer
-   * to request (next − Limit) or any before it. Requests of unknown fate count as counted, which
-   * only moves this later; an unanswered one leaves only Reset.
-   */
-  #slotFreeAt(): number | undefined {
-    if (this.#windowHi === undefined || this.#limit === undefined) return undefined;
-    const slot = this.#walkBack(this.#taken, this.#limit);
-    if (slot === undefined) return undefined;
-    let answeredAt = this.#droppedAnsweredAt;
-    for (let i = this.#logBase; i <= slot; i++) {
-      const at = this.#entry(i)!.answeredAt;
-      if (at === undefined) return undefined;
-      answeredAt = Math.max(answeredAt, at);
-    }
-    return answeredAt + this.#windowHi + this.#margin;
-  }
-
   #pause(now: number, waitMs: number): void {
     waitMs = Math.min(waitMs > 0 ? waitMs : 0, MAX_PAUSE_MS);
     this.#resumeAt = Math.max(this.#resumeAt, now + waitMs);
@@ -404,12 +260,14 @@ export class RatePacer {
       this.#waiters.shift()!.wake(seq);
     }
     const wait = this.#resumeAt - this.now();
-    if (this.#waiters.length > 0 && wait > 0 && !this.#sleeping) {
-      this.#sleeping = true;
+    if (this.#waiters.length > 0 && wait > 0 && !this.#sleep) {
+      const sleep = (this.#sleep = new AbortController());
       const until = this.#resumeAt;
       const before = this.now();
-      void this.sleep(wait).then(() => {
-        this.#sleeping = false;
+      const woke = () => {
+        // Stopped by #stopSleepIfIdle: the pause itself stays; the next waiter arms a new timer.
+        if (sleep.signal.aborted) return;
+        this.#sleep = undefined;
         // The pause is served once its sleep returns (a test's sleep may return at once); a later, longer pause stays.
         // A timer can fire a few ms before the wall clock reaches `until` (its base is the event loop's cached
         // time, which lags behind when the process is busy): a real sleep that came back short sleeps the rest.
@@ -417,8 +275,16 @@ export class RatePacer {
         const cameBackShort = this.now() < until && elapsed >= wait / 2;
         if (this.#resumeAt === until && !cameBackShort) this.#resumeAt = 0;
         this.#pump();
-      });
+      };
+      void this.sleep(wait, sleep.signal).then(woke, woke);
     }
+  }
+
+  /** With nobody waiting, the pause timer only keeps the process alive: stop it (`#resumeAt` still holds the pause). */
+  #stopSleepIfIdle(): void {
+    if (this.#waiters.length > 0 || !this.#sleep) return;
+    this.#sleep.abort();
+    this.#sleep = undefined;
   }
 }
 

@@ -164,9 +164,16 @@ export class EmulatorApp {
     if (contentType !== "application/x-www-form-urlencoded") {
       throw new ApiError(400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded");
     }
-    const client = deps.clients.authenticate(ctx.headers.authorization);
-    if (!client) throw new ApiError(401, "invalid_client", "client authentication failed", { "WWW-Authenticate": 'Basic realm="anton"' });
     const form = new URLSearchParams(ctx.rawBody.toString("utf8"));
+    const client = deps.clients.authenticate(ctx.headers.authorization);
+    if (!client) {
+      // Credentials in the form body (RFC 6749 client_secret_post) are not wrong, just not accepted: say so.
+      const inBody = !/^Basic /i.test(ctx.headers.authorization ?? "") && (form.has("client_id") || form.has("client_secret"));
+      const message = inBody
+        ? "client credentials in the request body are not accepted; only HTTP Basic authentication is (Authorization: Basic base64(client_id:client_secret))"
+        : "client authentication failed";
+      throw new ApiError(401, "invalid_client", message, { "WWW-Authenticate": 'Basic realm="anton"' });
+    }
     const grants = form.getAll("grant_type");
     if (grants.length !== 1) throw new ApiError(400, "invalid_request", "grant_type is required exactly once");
     if (grants[0] !== "client_credentials") throw new ApiError(400, "unsupported_grant_type", "only grant_type=client_credentials is supported");

@@ -8,24 +8,17 @@
  */
 import { createHash } from "node:crypto";
 import { AntonClient, credentialFingerprint, resolveClientOptions, type AntonClientOptions } from "../client";
+import { CONFIG_KEYS, ENV_VARS, type ConfigKey } from "../client/settings";
 
 /** The fully qualified stack config keys the provider reads (the engine sends the whole namespaced config). */
-export const CONFIG_KEYS = [
-  "anton:apiUrl",
-  "anton:environment",
-  "anton:clientId",
-  "anton:clientSecret",
-  "anton:dpopPrivateKey",
-  "anton:dpopAlg",
-  "anton:maxConcurrency",
-] as const;
+export { CONFIG_KEYS };
 
 /** A frozen copy of the Anton keys of the stack config; empty when `configure()` never ran. */
-export type ConfigSnapshot = Readonly<Partial<Record<(typeof CONFIG_KEYS)[number], string>>>;
+export type ConfigSnapshot = Readonly<Partial<Record<ConfigKey, string>>>;
 
 /** Copies the Anton keys out of a dynamic-provider config object. */
 export function snapshotConfig(config: { get(key: string): string | undefined }): ConfigSnapshot {
-  const out: Partial<Record<(typeof CONFIG_KEYS)[number], string>> = {};
+  const out: Partial<Record<ConfigKey, string>> = {};
   for (const key of CONFIG_KEYS) {
     const value = config.get(key);
     if (typeof value === "string" && value !== "") out[key] = value;
@@ -33,28 +26,16 @@ export function snapshotConfig(config: { get(key: string): string | undefined })
   return Object.freeze(out);
 }
 
-const ENV_KEYS = [
-  "ANTON_API_URL",
-  "ANTON_ENVIRONMENT",
-  "ANTON_CLIENT_ID",
-  "ANTON_CLIENT_SECRET",
-  "ANTON_DPOP_PRIVATE_KEY",
-  "ANTON_DPOP_PRIVATE_KEY_FILE",
-  "ANTON_DPOP_ALG",
-  "ANTON_MAX_CONCURRENCY",
-];
-
-const optionsCache = new Map<string, AntonClientOptions>();
-const clientCache = new Map<string, AntonClient>();
-// Check and Create call clientFor once per resource with the same options object (optionsFor caches it).
-// Fingerprinting validates and imports the DPoP key, a PEM parse that cost more than the HTTP work of a rotation.
-let clientByOptions = new WeakMap<AntonClientOptions, AntonClient>();
+/** Resolved options by where they came from: resolving reads the key file and parses the key. */
+const optionsBySource = new Map<string, AntonClientOptions>();
+/** Clients by credential set. Resolved options are validated once (see validateOptions), so fingerprinting them is a hash. */
+const clientByCredentials = new Map<string, AntonClient>();
 
 // Keyed by a hash so the cache keys themselves hold no credential.
 function sourceKey(config: ConfigSnapshot, env: NodeJS.ProcessEnv): string {
   const hash = createHash("sha256");
   for (const key of CONFIG_KEYS) hash.update(`${key}=${config[key] ?? ""}\0`);
-  for (const key of ENV_KEYS) hash.update(`${key}=${env[key] ?? ""}\0`);
+  for (const key of ENV_VARS) hash.update(`${key}=${env[key] ?? ""}\0`);
   return hash.digest("hex");
 }
 
@@ -64,33 +45,29 @@ function sourceKey(config: ConfigSnapshot, env: NodeJS.ProcessEnv): string {
  */
 export function optionsFor(config: ConfigSnapshot, env: NodeJS.ProcessEnv): AntonClientOptions {
   const key = sourceKey(config, env);
-  let options = optionsCache.get(key);
+  let options = optionsBySource.get(key);
   if (!options) {
-    options = resolveClientOptions({ config: (k) => config[k as keyof ConfigSnapshot], env });
-    optionsCache.set(key, options);
+    options = resolveClientOptions({ config: (k) => config[k as ConfigKey], env });
+    optionsBySource.set(key, options);
   }
   return options;
 }
 
 /** The shared client for these credentials; constructing one validates the key but makes no request. */
 export function clientFor(options: AntonClientOptions): AntonClient {
-  const known = clientByOptions.get(options);
-  if (known) return known;
   const key = credentialFingerprint(options);
-  let client = clientCache.get(key);
+  let client = clientByCredentials.get(key);
   if (!client) {
     client = new AntonClient(options);
-    clientCache.set(key, client);
+    clientByCredentials.set(key, client);
   }
-  clientByOptions.set(options, client);
   return client;
 }
 
 /** Closes and forgets every cached client (tests and benchmarks). */
 export async function closeClients(): Promise<void> {
-  const clients = [...clientCache.values()];
-  clientCache.clear();
-  optionsCache.clear();
-  clientByOptions = new WeakMap();
+  const clients = [...clientByCredentials.values()];
+  clientByCredentials.clear();
+  optionsBySource.clear();
   await Promise.all(clients.map((c) => c.close()));
 }

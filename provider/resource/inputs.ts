@@ -3,11 +3,10 @@
  * `check` runs on them. Everything here is pure: no clock, no network.
  */
 import { parseDuration } from "./duration";
+import { isWebhookId, WEBHOOK_ID_MAX_BODY } from "../client/webhook-id";
 
 /** The engine's placeholder for a value not known until `up` (preview of a computed input). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-const WEBHOOK_ID = /^wbh_[A-Za-z0-9]{1,64}$/;
 
 /** Inputs after `check`: defaults applied, types guaranteed (or {@link UNKNOWN} during preview). */
 export interface WebhookSecretInputs {
@@ -58,10 +57,10 @@ export function validateInputs(raw: Record<string, unknown>): { inputs: WebhookS
   const webhookId = raw.webhookId;
   if (webhookId === undefined || webhookId === null || webhookId === "") {
     fail("webhookId", 'is required: pass the id of the Anton webhook subscription, for example "wbh_01HX8Z9K0M2N3P4Q5R6S7T8UW".');
-  } else if (!isUnknown(webhookId) && (typeof webhookId !== "string" || !WEBHOOK_ID.test(webhookId))) {
+  } else if (!isUnknown(webhookId) && !isWebhookId(webhookId)) {
     fail(
       "webhookId",
-      `${show(webhookId)} is not an Anton webhook id: it must match ^wbh_[A-Za-z0-9]+$ (letters and digits after "wbh_", at most 64). Copy the id from the Anton portal or from GET /v1/webhooks.`,
+      `${show(webhookId)} is not an Anton webhook id: it must match ^wbh_[A-Za-z0-9]+$ (letters and digits after "wbh_", at most ${WEBHOOK_ID_MAX_BODY}). Copy the id from the Anton portal or from GET /v1/webhooks.`,
     );
   }
 

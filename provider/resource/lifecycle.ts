@@ -207,5 +207,20 @@ export function createWebhookSecretProvider(overrides: Partial<LifecycleDeps> = 
   };
 }
 
-/** The process-wide provider the serialized shim delegates to. */
-export const webhookSecretProvider: WebhookSecretProvider = createWebhookSecretProvider();
+/**
+ * The process-wide provider the serialized shim delegates to. Pulumi prints only a failed operation's message,
+ * so there an Anton error's hint (kept out of its message) is added to it.
+ */
+export const webhookSecretProvider: WebhookSecretProvider = withHintsShown(createWebhookSecretProvider());
+
+function withHintsShown(provider: WebhookSecretProvider): WebhookSecretProvider {
+  const shown = {} as Record<string, unknown>;
+  for (const [name, method] of Object.entries(provider) as Array<[string, (...args: unknown[]) => Promise<unknown>]>) {
+    shown[name] = (...args: unknown[]) =>
+      method(...args).catch((err: unknown) => {
+        if (!(err instanceof AntonApiError) || !err.hint) throw err;
+        throw new AntonApiError({ ...err.toJSON(), code: err.code, message: `${err.message} (${err.hint})`, hint: err.hint } as ConstructorParameters<typeof AntonApiError>[0]);
+      });
+  }
+  return shown as unknown as WebhookSecretProvider;
+}

@@ -1,3 +1,4 @@
+import { AntonArgumentError } from "../argument-error";
 import type { WebhookScheme } from "./types";
 
 /**
@@ -69,12 +70,12 @@ export class WebhookVerificationError extends Error {
  *
  * Messages name the offending option and how to fix it, never its value.
  */
-export class WebhookConfigurationError extends TypeError {
+export class WebhookConfigurationError extends AntonArgumentError {
   /** Always `invalid_configuration`, to tell it apart from {@link WebhookVerificationError}. */
-  readonly code = "invalid_configuration" as const;
+  declare readonly code: "invalid_configuration";
 
   constructor(message: string) {
-    super(message);
+    super("options", message, "invalid_configuration");
     this.name = "WebhookConfigurationError";
   }
 }

@@ -13,6 +13,7 @@ export {
   type WebhookVerificationErrorDetails,
 } from "./errors";
 export { DEFAULT_TOLERANCE_SECONDS } from "./options";
+export { AntonArgumentError, type ArgumentErrorCode } from "../argument-error";
 export type {
   VerifyWebhookSignatureInput,
   VerifiedWebhook,

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { AntonArgumentError } from "../argument-error";
 import type { RawBody } from "./types";
 
 function bodyBytes(body: RawBody): string | Uint8Array {
@@ -31,11 +32,11 @@ export function bodyOnlyDigest(secret: string, body: RawBody): Buffer {
  */
 export function signWebhookPayload(secret: string, timestamp: number | string, body: RawBody): string {
   if (typeof secret !== "string" || secret.length === 0) {
-    throw new TypeError("signWebhookPayload: secret must be a non-empty string (the full whsec_… value).");
+    throw new AntonArgumentError("secret", "signWebhookPayload: secret must be a non-empty string (the full whsec_… value).");
   }
   const text = String(timestamp);
   if (!/^\d{1,15}$/.test(text)) {
-    throw new TypeError("signWebhookPayload: timestamp must be a non-negative whole number of unix seconds.");
+    throw new AntonArgumentError("timestamp", "signWebhookPayload: timestamp must be a non-negative whole number of unix seconds.");
   }
   return timestampedDigest(secret, text, body).toString("hex");
 }
@@ -62,7 +63,7 @@ export interface CreateSignatureHeadersOptions {
  */
 export function createSignatureHeaders(options: CreateSignatureHeadersOptions): Record<string, string> {
   if (!Array.isArray(options.secrets) || options.secrets.length === 0) {
-    throw new TypeError("createSignatureHeaders: secrets must be a non-empty array of secret strings.");
+    throw new AntonArgumentError("secrets", "createSignatureHeaders: secrets must be a non-empty array of secret strings.");
   }
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const entries = options.secrets.map((secret) => `v1=${signWebhookPayload(secret, timestamp, options.body)}`).join(",");

@@ -16,7 +16,7 @@ function checkWindow(timestamp: number, now: number, toleranceSeconds: number, s
   const header = scheme === "A" ? HEADER.timestampA : HEADER.signatureB;
   const direction =
     skewSeconds > 0
-      ? `${skewSeconds} s old: a replayed or long-delayed delivery, or this server's clock is behind`
+      ? `${skewSeconds} s old: a replayed or long-delayed delivery, or this server's clock is ahead of the sender's`
       : `${-skewSeconds} s in the future: this server's clock is behind the sender's`;
   const hint = timestamp >= 1e11 ? " The timestamp looks like milliseconds; the sender must send unix seconds." : "";
   throw new WebhookVerificationError(

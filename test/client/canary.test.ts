@@ -9,7 +9,19 @@ import { generateKeyPairSync } from "node:crypto";
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { MockAgent } from "undici";
-import { AntonApiError, AntonClient, AntonConfigError, RATE_LIMIT_CHANNEL, REQUEST_CHANNEL, RETRY_CHANNEL, TOKEN_CHANNEL } from "../../provider/client";
+import {
+  AntonApiError,
+  AntonClient,
+  AntonConfigError,
+  credentialFingerprint,
+  RATE_LIMIT_CHANNEL,
+  REQUEST_CHANNEL,
+  resolveClientOptions,
+  RETRY_CHANNEL,
+  Secret,
+  TOKEN_CHANNEL,
+} from "../../provider/client";
+import { CanarySet, objectViews } from "../security/scanner";
 import { Redactor } from "../../provider/client/redact";
 import { startEmulator, type Emulator } from "../../provider/emulator";
 import { captureOutput, MOCK_ORIGIN } from "./helpers";
@@ -253,5 +265,70 @@ describe("canary: real emulator", () => {
       expect(JSON.stringify(events)).not.toContain(k);
     }
     console.log(`canary (emulator): ${errors.length} error paths, codes: ${errors.map(([e]) => (e as AntonApiError).code).join(", ")}`);
+  });
+});
+
+describe("canary: objects the package hands out", () => {
+  it("options, clients, stats and errors show no credential through console.log, inspect, JSON, spread or entries; the credentials still work", async () => {
+    const emu = await startEmulator({ keyFile: false });
+    cleanup.push(() => emu.close());
+    const { clientId, clientSecret, dpopPrivateKeyPem, dpopPrivateJwk } = emu.credentials;
+    const canaries = new CanarySet();
+    canaries.add("client secret", clientSecret);
+    canaries.add("private key PEM", dpopPrivateKeyPem);
+    canaries.add("private key d", String(dpopPrivateJwk.d));
+    const env = { ANTON_API_URL: emu.url, ANTON_CLIENT_ID: clientId, ANTON_CLIENT_SECRET: clientSecret, ANTON_DPOP_PRIVATE_KEY: dpopPrivateKeyPem };
+    const config: Record<string, string> = { "anton:apiUrl": emu.url, "anton:clientId": clientId, "anton:clientSecret": clientSecret, "anton:dpopPrivateKey": JSON.stringify(dpopPrivateJwk) };
+
+    const fromEnv = resolveClientOptions({ env });
+    const fromConfig = resolveClientOptions({ config: (k) => config[k] });
+    // The documented way to add overrides: the spread copy must still carry usable credentials.
+    const client = new AntonClient({ ...fromEnv, sleep: async () => {} });
+    cleanup.push(() => client.close());
+    const hook = emu.createWebhook();
+    const rotated = await client.rotateWebhookSecret(hook.id);
+    expect(rotated.secret).toBe(emu.state.currentSecret(hook.id));
+    const viaConfig = new AntonClient({ ...fromConfig });
+    cleanup.push(() => viaConfig.close());
+    expect((await viaConfig.getWebhookSecret(hook.id)).secret).toBe(rotated.secret);
+    // Wrapped and plain credentials are the same credential set.
+    expect(credentialFingerprint(fromEnv)).toBe(credentialFingerprint({ apiUrl: emu.url, clientId, clientSecret, dpopPrivateKey: dpopPrivateKeyPem }));
+    canaries.add("webhook secret", rotated.secret);
+
+    const errors: unknown[] = [];
+    const fail = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        errors.push(err);
+      }
+    };
+    fail(() => resolveClientOptions({ env: { ...env, ANTON_CLIENT_SECRET: ` ${clientSecret}` } }));
+    fail(() => new AntonClient({ ...fromEnv, maxConcurrency: 0 }));
+    await client.getWebhook(clientSecret).catch((err: unknown) => errors.push(err));
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual(["invalid_config", "invalid_config", "invalid_webhook_id"]);
+
+    const handedOut: Record<string, unknown> = {
+      "resolveClientOptions({ env })": fromEnv,
+      "resolveClientOptions({ config })": fromConfig,
+      "options spread with overrides": { ...fromEnv, maxConcurrency: 2 },
+      "AntonClient": client,
+      "AntonClient.fromEnv": AntonClient.fromEnv(env),
+      "client.stats": client.stats,
+      "a Secret": new Secret(clientSecret),
+      "rotate result (minus its secret)": { ...rotated, secret: undefined },
+      ...Object.fromEntries(errors.map((e, i) => [`error ${i}`, e])),
+    };
+    const surfaces = Object.entries(handedOut).flatMap(([where, value]) => objectViews(where, value));
+    const { output } = await captureOutput(async () => {
+      for (const value of Object.values(handedOut)) console.log(value, { ...(value as object) }, Object.entries(value as object));
+    });
+    surfaces.push({ where: "real console.log", text: output });
+    expect(surfaces.length).toBeGreaterThan(80);
+    expect(canaries.scan(surfaces)).toEqual([]);
+    // Control: the same views of a plain options object do show the secret, so the scan can see one.
+    const plain = objectViews("plain options", { clientSecret, dpopPrivateKey: dpopPrivateKeyPem });
+    expect(new Set(canaries.scan(plain).map((h) => h.where.replace(/ \(.*/, "")))).toEqual(new Set(["plain options"]));
+    expect(canaries.scan(plain).length).toBeGreaterThanOrEqual(8);
   });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calculateJwkThumbprint } from "jose";
 import { describe, expect, it } from "vitest";
-import { AntonClient, AntonConfigError, ANTON_ENVIRONMENTS, credentialFingerprint, resolveClientOptions, CLIENT_VERSION, type AntonClientOptions } from "../../provider/client";
+import { validateOptions } from "../../provider/client/options";
+import { AntonClient, AntonConfigError, ANTON_ENVIRONMENTS, credentialFingerprint, resolveClientOptions, CLIENT_VERSION, Secret, type AntonClientOptions } from "../../provider/client";
 import { importDpopKey, jwkThumbprint } from "../../provider/client/keys";
 import { ecKeyPem, edKeyPem } from "./helpers";
 
@@ -176,7 +177,11 @@ describe("resolveClientOptions", () => {
     const r = resolveClientOptions({ env: env(), config: (k) => cfg[k] });
     expect(r.apiUrl).toBe(ANTON_ENVIRONMENTS.production);
     expect(r.clientId).toBe("ant_oc_production_cfg");
-    expect(r.clientSecret).toBe("ant_ocs_sandbox_envsecret");
+    // Credentials come back wrapped (never shown by inspect/JSON/spread), yet are the same credential set.
+    expect(r.clientSecret).toBeInstanceOf(Secret);
+    expect(String(r.clientSecret)).toBe("[redacted]");
+    expect(credentialFingerprint(r)).toBe(credentialFingerprint({ ...r, clientSecret: "ant_ocs_sandbox_envsecret" }));
+    expect(credentialFingerprint(r)).not.toBe(credentialFingerprint({ ...r, clientSecret: "ant_ocs_sandbox_other" }));
     expect(r.maxConcurrency).toBe(4);
     expect(r.dpopAlg).toBe("ES256");
     // An explicit URL beats an environment name.
@@ -214,6 +219,14 @@ describe("resolveClientOptions", () => {
     expect(configError(() => resolveClientOptions({ env: { ...env(), ANTON_DPOP_PRIVATE_KEY_FILE: file } })).message).toMatch(/set only one/);
     const e = configError(() => resolveClientOptions({ env: { ...rest, ANTON_DPOP_PRIVATE_KEY_FILE: join(dir, "nope.pem") } }));
     expect(e.message).toMatch(/could not be read \(ENOENT\)/);
+  });
+  it("validates resolved options once: the frozen result is reused by fingerprinting and by the client", () => {
+    const r = resolveClientOptions({ env: env() });
+    expect(Object.isFrozen(r)).toBe(true);
+    expect(validateOptions(r)).toBe(validateOptions(r));
+    // A spread copy can be changed, so it is validated afresh.
+    expect(validateOptions({ ...r })).not.toBe(validateOptions(r));
+    expect(validateOptions({ ...r }).key.thumbprint).toBe(validateOptions(r).key.thumbprint);
   });
   it("fromEnv applies overrides", () => {
     const c = AntonClient.fromEnv(env(), { apiUrl: "http://127.0.0.1:1" });

@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AntonClient, RATE_LIMIT_CHANNEL, REQUEST_CHANNEL, RETRY_CHANNEL, TOKEN_CHANNEL, type AntonClientOptions } from "../../provider/client";
-import { INTERNAL_CALL } from "../../provider/client/client";
 import { startEmulator, type Emulator } from "../../provider/emulator";
 import { rejection } from "./helpers";
 
@@ -334,15 +333,18 @@ describe("transient failures", () => {
     expect(err.serverState).toBe("unknown");
   });
 
-  it("never retries a /v1 POST without an Idempotency-Key", async () => {
+  // A keyless /v1 POST is never retried (a row of retry-policy.test.ts); rotations always carry a key, so retrying is safe.
+  it("retries a rotation through 503s with one Idempotency-Key: one rotation, and the key replays it", async () => {
     const { emu, client, sleeps } = await setup();
-    emu.faults.failNext(1, 503, { route: "POST /v1/webhooks" });
-    const err = await rejection(
-      client[INTERNAL_CALL]({ role: "resource", method: "POST", route: "/v1/webhooks", path: "/v1/webhooks", mutating: true }),
-    );
-    expect(err.status).toBe(503);
-    expect(emu.state.requests.byRoute["POST /v1/webhooks"]).toBe(1);
-    expect(sleeps).toEqual([]);
+    const hook = emu.createWebhook();
+    emu.faults.failNext(2, 503, { route: ROTATE });
+    const first = await client.rotateWebhookSecret(hook.id, { idempotencyKey: "rotate-once-key" });
+    expect(first).toMatchObject({ attempts: 3, replayed: false });
+    expect(sleeps).toHaveLength(2);
+    expect(emu.state.rotations(hook.id)).toBe(1);
+    const again = await client.rotateWebhookSecret(hook.id, { idempotencyKey: "rotate-once-key" });
+    expect(again).toMatchObject({ secret: first.secret, replayed: true, attempts: 1 });
+    expect(emu.state.rotations(hook.id)).toBe(1);
   });
 
   it("refuses connection to a dead port quickly with network_error and serverState unchanged", async () => {

@@ -3,8 +3,8 @@
  * malformed bodies), driven through an undici MockAgent.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { AntonClient } from "../../provider/client";
-import { INTERNAL_CALL } from "../../provider/client/client";
+import type { AntonApiError, AntonClient } from "../../provider/client";
+import { validateInputs } from "../../provider/resource/inputs";
 import { mockClient, rejection, replyToken, TOKEN_PATH } from "./helpers";
 
 const WH = "wbh_01HX8Z9K0M2N3P4Q5R6S7T8UW";
@@ -116,23 +116,27 @@ describe("response shapes", () => {
 });
 
 describe("retry rules", () => {
-  it("never retries a /v1 POST without an Idempotency-Key, even on 503 or 429", async () => {
+  // The rule itself (a /v1 POST without a key is never retried, even on 503 or 429) is a row of the policy
+  // table in retry-policy.test.ts; no public method sends such a POST. This is what makes rotations safe to retry.
+  it("sends every /v1 POST with an Idempotency-Key, and retries a 503 with the same key", async () => {
     const { client, pool, sleeps } = setup();
     replyToken(pool);
-    let hits = 0;
-    let sawKey: string | undefined = "unset";
-    pool.intercept({ path: "/v1/webhooks", method: "POST" }).reply((opts) => {
-      hits++;
-      sawKey = (opts.headers as Record<string, string>)["idempotency-key"];
+    const keys: Array<string | undefined> = [];
+    pool.intercept({ path: ROTATE, method: "POST" }).reply((opts) => {
+      keys.push((opts.headers as Record<string, string>)["idempotency-key"]);
       return { statusCode: 503, data: { error: { code: "unavailable", message: "internal server error" } }, responseOptions: json };
-    }).persist();
-    const err = await rejection(client[INTERNAL_CALL]({ role: "resource", method: "POST", route: "/v1/webhooks", path: "/v1/webhooks", mutating: true }));
-    expect(hits).toBe(1);
-    expect(sawKey).toBeUndefined();
-    expect(err).toMatchObject({ status: 503, attempts: 1, retryable: true, serverState: "unchanged" });
-    expect(sleeps).toEqual([]);
-    expect(client.stats.retries).toBe(0);
-    console.log("POST without Idempotency-Key: attempts on 503 =", hits);
+    }).times(2);
+    pool.intercept({ path: ROTATE, method: "POST" }).reply((opts) => {
+      keys.push((opts.headers as Record<string, string>)["idempotency-key"]);
+      return { statusCode: 200, data: { secret: `whsec_${"b".repeat(64)}` }, responseOptions: json };
+    });
+    const result = await client.rotateWebhookSecret(WH);
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(keys)).toEqual(new Set([result.idempotencyKey]));
+    expect(result.attempts).toBe(3);
+    expect(sleeps).toHaveLength(2);
+    expect(client.stats.retries).toBe(2);
   });
 
   it("honours Retry-After given as an HTTP-date", async () => {
@@ -180,6 +184,23 @@ describe("local validation", () => {
     }
     expect(client.stats.requests).toBe(0);
     expect(sleeps).toEqual([]);
+  });
+
+  it("applies the same webhook-id rule as the resource's check, including the 64-character cap", async () => {
+    const { client } = setup();
+    const ids = ["wbh_01HX8Z9K0M2N3P4Q5R6S7T8UW", `wbh_${"a".repeat(64)}`, `wbh_${"a".repeat(65)}`, "wbh_", "wbh_a-b", "whk_abc", "WBH_abc", 42];
+    for (const id of ids) {
+      const resourceAccepts = validateInputs({ webhookId: id }).failures.length === 0;
+      // A MockAgent with no interceptors answers nothing: an accepted id fails later, never with invalid_webhook_id.
+      const clientAccepts = await client.getWebhook(id as string).then(
+        () => true,
+        (err: AntonApiError) => err.code !== "invalid_webhook_id",
+      );
+      expect([id, clientAccepts]).toEqual([id, resourceAccepts]);
+    }
+    expect(validateInputs({ webhookId: `wbh_${"a".repeat(65)}` }).failures).toHaveLength(1);
+    const long = await rejection(client.getWebhook(`wbh_${"a".repeat(65)}`));
+    expect(long.message).toMatch(/expected wbh_ followed by 1 to 64 letters and digits/);
   });
 
   it("fails with client_closed after close()", async () => {

@@ -71,6 +71,20 @@ describe("POST /oauth/token", () => {
     expect(res.headers["www-authenticate"]).toMatch(/^Basic/);
   });
 
+  it("refuses client credentials in the form body, saying only HTTP Basic is accepted", async () => {
+    const { clientId, clientSecret } = merchant.creds;
+    const body = new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret }).toString();
+    const res = await merchant.tokenRequest({}, { headers: { authorization: "" }, body });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe("invalid_client");
+    expect(res.body.error.message).toBe("client credentials in the request body are not accepted; only HTTP Basic authentication is (Authorization: Basic base64(client_id:client_secret))");
+    expect(res.body.error.message).not.toContain(clientSecret);
+    expect(res.headers["www-authenticate"]).toMatch(/^Basic/);
+    // Wrong Basic credentials still read as such.
+    const wrong = await merchant.tokenRequest({}, { headers: { authorization: `Basic ${Buffer.from(`${clientId}:nope`).toString("base64")}` }, body });
+    expect(wrong.body.error.message).toBe("client authentication failed");
+  });
+
   it("refuses other grant types and a missing grant_type", async () => {
     const wrong = await merchant.tokenRequest({}, { body: "grant_type=password" });
     expect([wrong.status, wrong.body.error.code]).toEqual([400, "unsupported_grant_type"]);

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { CONFIG_KEYS, ENV_VARS, SETTINGS } from "../../provider/client/settings";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
@@ -19,14 +20,6 @@ const doc = (file: string) => read(path.join("docs", file));
 const scripts = Object.keys((JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts);
 // js-yaml is pinned in package-lock.json (it comes with eslint); only tests parse YAML.
 const yaml = require("js-yaml") as { load(text: string): unknown };
-
-/** The TypeScript sources of the provider's configuration (client and resource), concatenated. */
-function providerSource(): string {
-  return ["client", "resource"]
-    .flatMap((dir) => readdirSync(path.join(ROOT, "provider", dir), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts")).map((f) => path.join("provider", dir, f)))
-    .map(read)
-    .join("\n");
-}
 
 /** Every fenced shell block's lines, README and docs. */
 const shellLines = [...ALL.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split("\n").map((l) => l.trim()).filter(Boolean));
@@ -82,21 +75,25 @@ describe("README.md and docs/", () => {
     }
   });
 
-  it("documents every stack config key and environment variable the provider reads", () => {
+  it("documents every stack config key and environment variable of the settings table", () => {
     const project = yaml.load(read("Pulumi.yaml")) as { main: string };
     expect(existsSync(path.join(ROOT, project.main))).toBe(true);
-    const source = providerSource();
-    const keys = new Set(source.match(/"anton:[a-zA-Z]+"/g)!.map((k) => k.slice(1, -1)));
-    expect(keys.size).toBe(7);
-    // ANTON_ENVIRONMENTS is the exported map of environment URLs, not a variable the provider reads.
-    const envVars = new Set(source.match(/\bANTON_[A-Z_]+\b/g)!.filter((v) => v !== "ANTON_ENVIRONMENTS"));
-    expect(envVars.size).toBeGreaterThanOrEqual(8);
+    expect(CONFIG_KEYS).toHaveLength(7);
+    expect(ENV_VARS.length).toBeGreaterThanOrEqual(8);
+    // Pulumi.yaml can name another namespace's keys only in comments (the engine refuses them without a value).
+    const comments = read("Pulumi.yaml").split("\n").filter((l) => l.startsWith("#")).join("\n");
+    for (const key of CONFIG_KEYS) expect(comments, key).toContain(key);
+    // Every ANTON_ variable the client code names is in the table (ANTON_ENVIRONMENTS is the exported map of URLs).
+    const named = readdirSync(path.join(ROOT, "provider/client")).flatMap((f) => read(`provider/client/${f}`).match(/\bANTON_[A-Z_]+\b/g) ?? []);
+    for (const name of new Set(named)) if (name !== "ANTON_ENVIRONMENTS") expect(ENV_VARS, name).toContain(name);
     const table = README.slice(README.indexOf("## Configuration"), README.indexOf("## What each Pulumi command does"));
-    for (const name of [...keys, ...envVars]) expect(table, name).toContain(`\`${name}\``);
+    for (const name of [...CONFIG_KEYS, ...ENV_VARS]) expect(table, name).toContain(`\`${name}\``);
   });
 
-  it("marks the credential keys secret in the table", () => {
-    for (const key of ["anton:clientSecret", "anton:dpopPrivateKey"]) expect(README).toMatch(new RegExp(`\\| \`${key}\` \\|[^\\n]*\\| \\*\\*yes\\*\\* \\|`));
+  it("marks the credential keys secret in the settings table and the README table", () => {
+    const secret = Object.values(SETTINGS).filter((s) => s.secret).map((s) => s.configKey).sort();
+    expect(secret).toEqual(["anton:clientSecret", "anton:dpopPrivateKey"]);
+    for (const key of secret) expect(README).toMatch(new RegExp(`\\| \`${key}\` \\|[^\\n]*\\| \\*\\*yes\\*\\* \\|`));
   });
 
   it("documents every error code the package raises", () => {
@@ -105,7 +102,7 @@ describe("README.md and docs/", () => {
     expect(apiCodes.length).toBeGreaterThanOrEqual(8);
     expect(verifyCodes.length).toBeGreaterThanOrEqual(6);
     const troubleshooting = doc("troubleshooting.md");
-    for (const code of [...apiCodes.map((c) => c.slice(1, -1)), ...verifyCodes, "missing_config", "invalid_config", "invalid_configuration"]) {
+    for (const code of [...apiCodes.map((c) => c.slice(1, -1)), ...verifyCodes, "missing_config", "invalid_config", "invalid_configuration", "invalid_argument", "AntonArgumentError"]) {
       expect(troubleshooting, code).toContain(code);
     }
   });

@@ -1,6 +1,7 @@
 /** Tier 1: each lifecycle method against the emulator over real HTTP, with an injectable clock. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createWebhookSecretProvider, fingerprintOf } from "../../provider/resource/lifecycle";
+import { createWebhookSecretProvider, fingerprintOf, webhookSecretProvider } from "../../provider/resource/lifecycle";
+import type { AntonApiError } from "../../provider/client";
 import { closeClients } from "../../provider/resource/clients";
 import { configOf, ROTATE, startAnton, type AntonFixture } from "../support/anton";
 
@@ -66,6 +67,17 @@ describe("check", () => {
     expect(text).toMatch(/anton:/);
     expect(text).toMatch(/ANTON_/);
     expect(anton.emulator.state.requests.total).toBe(before);
+  });
+
+  it("for a missing client secret, suggests the prompting command, never one with the value on the command line", async () => {
+    const provider = createWebhookSecretProvider({ env: {} });
+    const { "anton:clientSecret": _omitted, ...rest } = anton.config;
+    await provider.configure({ config: configOf(rest) });
+    const { failures } = await provider.check!({}, { webhookId: "wbh_abc" });
+    expect(failures).toHaveLength(1);
+    expect(failures![0].property).toBe("anton:clientSecret (or ANTON_CLIENT_SECRET)");
+    expect(failures![0].reason).toContain("`pulumi config set --secret anton:clientSecret` (it prompts for the value");
+    expect(failures![0].reason).not.toMatch(/anton:clientSecret <|<value>/);
   });
 });
 
@@ -133,6 +145,20 @@ describe("create", () => {
       status: 404,
     });
     expect(anton.emulator.state.totalRotations()).toBe(total);
+  });
+
+  it("keeps the hint out of the error's message, and the provider Pulumi calls prints both", async () => {
+    const { provider } = await configured();
+    const inputs = await checked(provider, { webhookId: "wbh_doesnotexist" });
+    const raw = (await provider.create(inputs).catch((e: unknown) => e)) as AntonApiError;
+    expect(raw.hint).toMatch(/^check the webhook id, and that anton:apiUrl/);
+    expect(raw.message).toMatch(/HTTP 404 not_found/);
+    expect(raw.message).not.toContain("check the webhook id");
+    // Pulumi shows only the message of what the shared provider throws.
+    await webhookSecretProvider.configure({ config: anton.configGetter });
+    const shown = (await webhookSecretProvider.create(inputs).catch((e: unknown) => e)) as AntonApiError;
+    expect(shown).toMatchObject({ name: "AntonApiError", status: 404, code: raw.code, hint: raw.hint });
+    expect(shown.message).toBe(`${raw.message.replace(/\[request req_[0-9a-f]+\]$/, `[request ${shown.requestId}]`)} (${raw.hint})`);
   });
 });
 

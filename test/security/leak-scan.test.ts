@@ -6,7 +6,8 @@
  * lifecycle through the real plugin, and a Pulumi program under mocks; then scans
  * stdout/stderr (ours and the plugin's), every warn and `pulumi.log` call, every
  * error (message, cause, stack, JSON, inspect), the serialized `__provider`, every
- * output not marked secret, monitoring events and the emulator's log. Zero hits;
+ * output not marked secret, monitoring events, the emulator's log, and the resolved options, shared client and
+ * configured provider in every common view (console.log, inspect, JSON, spread, entries). Zero hits;
  * a control case proves the scanner sees a planted canary.
  */
 import { createRequire } from "node:module";
@@ -21,7 +22,7 @@ import { serializeProvider } from "../support/serialize";
 import { runProgram, settle } from "../support/mocks";
 import { captureOutput } from "../client/helpers";
 import { runChaos } from "../chaos/harness";
-import { CanarySet, errorText, type Hit } from "./scanner";
+import { CanarySet, errorText, objectViews, type Hit } from "./scanner";
 import { captureWireCredentials } from "./wire";
 
 const dist = require("../../dist/provider/resource/shim.js") as typeof import("../../provider/resource/shim");
@@ -137,6 +138,10 @@ async function lifecyclePaths(warnings: string[], addSecrets: (s: string[]) => v
   };
   const good = await make(anton.config);
   const hook = emulator.createWebhook();
+  // Objects a user can get hold of, in every common view (console.log, inspect, JSON, spread, entries).
+  const options = optionsFor(anton.config as ConfigSnapshot, {});
+  const views = { "resolved options": options, "shared client": clientFor(options), "client stats": clientFor(options).stats, "configured provider": good };
+  for (const [where, value] of Object.entries(views)) haystacks.push(...objectViews(where, value));
 
   const wrong = await make({ ...anton.config, "anton:clientSecret": WRONG_SECRET });
   await attempt("wrong client secret", () => wrong.create({ webhookId: hook.id, triggers: {}, rotateAfter: "", keepPrevious: true, adopt: false }));

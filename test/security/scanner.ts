@@ -2,7 +2,7 @@
  * Leak scanner: looks for canary values (and their common encodings) in captured
  * text. Tests prove it works by planting a canary in a control case.
  */
-import { inspect } from "node:util";
+import { format, inspect } from "node:util";
 
 export interface Canary {
   /** What the value is, for the report (never the value itself). */
@@ -87,4 +87,40 @@ export function errorText(err: unknown): string {
     cur = (cur as { cause?: unknown }).cause;
   }
   return parts.join("\n");
+}
+
+/**
+ * Every way a user commonly looks at an object the package hands out: console.log (util.format), util.inspect
+ * (hidden properties, getters, full depth), JSON.stringify, a spread copy, Object.entries / Object.values, and
+ * String() / template literals of each own property.
+ */
+export function objectViews(where: string, value: unknown): Array<{ where: string; text: string }> {
+  const views: Array<{ where: string; text: string }> = [];
+  const add = (view: string, render: () => unknown) => {
+    let text: string;
+    try {
+      const out = render();
+      text = typeof out === "string" ? out : String(out);
+    } catch (err) {
+      text = `[threw ${(err as Error)?.name}]`;
+    }
+    views.push({ where: `${where} (${view})`, text });
+  };
+  const deep = { depth: Infinity, showHidden: true, getters: true } as const;
+  add("console.log", () => format("%s %o %O %j", value, value, value, value));
+  add("util.inspect", () => inspect(value, deep));
+  add("JSON.stringify", () => JSON.stringify(value));
+  if (value !== null && typeof value === "object") {
+    const spread = { ...(value as object) };
+    add("spread, inspected", () => inspect(spread, deep));
+    add("spread, JSON", () => JSON.stringify(spread));
+    add("Object.entries, inspected", () => inspect(Object.entries(value), deep));
+    add("Object.entries, JSON", () => JSON.stringify(Object.entries(value)));
+    add("Object.values, String", () => Object.values(value).map((v) => String(v)).join("\n"));
+    const keys = Reflect.ownKeys(value);
+    add("own properties, template literal", () => keys.map((k) => `${(value as Record<PropertyKey, unknown>)[k] as string}`).join("\n"));
+  } else {
+    add("String", () => String(value));
+  }
+  return views;
 }

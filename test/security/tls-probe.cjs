@@ -15,7 +15,7 @@ client
   .rotateWebhookSecret(env.PROBE_WEBHOOK_ID)
   .then(
     (r) => ({ ok: true, fingerprint: createHash("sha256").update(r.secret).digest("hex"), attempts: r.attempts }),
-    (e) => ({ ok: false, name: e.name, code: e.code, retryable: e.retryable, attempts: e.attempts, serverState: e.serverState, cause: e.cause && e.cause.code, message: e.message }),
+    (e) => ({ ok: false, name: e.name, code: e.code, retryable: e.retryable, attempts: e.attempts, serverState: e.serverState, cause: e.cause && e.cause.code, message: e.message, hint: e.hint }),
   )
   .then((out) => {
     process.stdout.write(JSON.stringify(out) + "\n");

@@ -30,6 +30,7 @@ interface ProbeResult {
   attempts?: number;
   serverState?: string;
   message?: string;
+  hint?: string;
 }
 
 /** One rotation in a child process with the given extra environment. */
@@ -92,7 +93,8 @@ describe.skipIf(missing !== undefined)("TLS against the emulator over HTTPS (pri
     const r = await probe(good, good.emulator.url, hook.id, {});
     expect(r).toMatchObject({ ok: false, code: "tls_error", retryable: false, attempts: 1, serverState: "unchanged" });
     expect(r.cause).toMatch(/UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED|UNABLE_TO_VERIFY/);
-    expect(r.message).toMatch(/NODE_EXTRA_CA_CERTS/);
+    expect(r.hint).toMatch(/NODE_EXTRA_CA_CERTS/);
+    expect(r.message).not.toMatch(/NODE_EXTRA_CA_CERTS/);
     expect(good.emulator.state.requests.total).toBe(before);
     expect(good.emulator.state.rotations(hook.id)).toBe(0);
     figures.push(`no CA: refused (${r.cause})`);

@@ -20,6 +20,15 @@ describe("timestamp tolerance (default 300 s, both directions)", () => {
     expect(error.message).toContain("301 s old");
   });
 
+  it("says which way the clocks differ: an old timestamp means this clock is ahead (or a replay), a future one behind", () => {
+    const old = expectRejection(() => verifyAt(TS + 3600), "timestamp_out_of_range");
+    expect(old.message).toContain("3600 s old: a replayed or long-delayed delivery, or this server's clock is ahead of the sender's");
+    expect(old.message).not.toMatch(/behind/);
+    const future = expectRejection(() => verifyAt(TS - 3600), "timestamp_out_of_range");
+    expect(future.message).toContain("3600 s in the future: this server's clock is behind the sender's");
+    expect(future.message).not.toMatch(/ahead/);
+  });
+
   it("accepts a delivery dated exactly 300 s in the future", () => {
     expect(verifyAt(TS - 300).timestamp).toBe(TS);
   });
