@@ -1,5 +1,5 @@
 /**
- * The README's receiver command works in a fresh clone right after `npm ci`, with no manual build: the example
+ * The receiver command in docs/webhooks.md works in a fresh clone right after `npm ci`, with no manual build: the example
  * imports the package by name, which resolves to the clone's own `dist/` (Node's package self-reference), and
  * `npm ci` builds that through the `prepare` lifecycle script. The clone is simulated as npm ci leaves it:
  * the repository's files (not ignored ones), the installed node_modules, no `dist/`, then the lifecycle script npm ci runs.
@@ -11,11 +11,12 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
+// The receiver command lives in docs/webhooks.md.
+const README = readFileSync(path.join(ROOT, "docs", "webhooks.md"), "utf8");
 const clone = mkdtempSync(path.join(tmpdir(), "anton-fresh-clone-"));
 afterAll(() => rmSync(clone, { recursive: true, force: true }));
 
-describe("README receiver command after npm ci", () => {
+describe("the documented receiver command after npm ci", () => {
   it("starts the receiver in a fresh clone without a manual build", async () => {
     // The files a commit of this working tree would hold: tracked, plus new ones not ignored.
     const tracked = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
