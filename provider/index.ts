@@ -38,24 +38,5 @@ export type {
   StatusClass,
 } from "./client";
 
-export {
-  verifyWebhookSignature,
-  safeVerifyWebhookSignature,
-  signWebhookPayload,
-  createSignatureHeaders,
-  WebhookVerificationError,
-  WebhookConfigurationError,
-  DEFAULT_TOLERANCE_SECONDS,
-} from "./signature";
-export type {
-  SafeVerifyResult,
-  CreateSignatureHeadersOptions,
-  WebhookVerificationErrorCode,
-  WebhookVerificationErrorDetails,
-  VerifyWebhookSignatureInput,
-  VerifiedWebhook,
-  WebhookScheme,
-  WebhookHeaders,
-  HeadersLike,
-  RawBody,
-} from "./signature";
+// Everything `pulumi-anton/webhooks` exports, so the two entries cannot drift apart.
+export * from "./signature";
