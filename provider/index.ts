@@ -43,5 +43,5 @@ export type {
   StatusClass,
 } from "./client";
 
-/** Receiver-side verification and signing (everything `./signature` exports). */
+// Everything `pulumi-anton/webhooks` exports, so the two entries cannot drift apart.
 export * from "./signature";

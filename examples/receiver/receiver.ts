@@ -4,7 +4,7 @@
  * contain a body, a signature or a secret.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { verifyWebhookSignature, WebhookVerificationError, type VerifiedWebhook, type WebhookVerificationErrorCode } from "pulumi-anton";
+import { verifyWebhookSignature, WebhookVerificationError, type VerifiedWebhook, type WebhookVerificationErrorCode } from "pulumi-anton/webhooks";
 import { logLine, type LogFields } from "./log-line";
 import { readRawBody } from "./raw-body";
 import { RecentIds } from "./recent-ids";

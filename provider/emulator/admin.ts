@@ -1,6 +1,6 @@
 import { ApiError } from "./errors";
 import { isLoopbackHost } from "./delivery";
-import type { Reply, RequestContext } from "./app";
+import type { Reply, RequestContext } from "./reply";
 import type { ChaosKind, Faults, RouteMatcher } from "./faults";
 import type { Counters } from "./counters";
 

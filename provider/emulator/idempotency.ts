@@ -1,4 +1,7 @@
 import { createHash } from "node:crypto";
+import { ApiError } from "./errors";
+import type { Reply, RequestContext } from "./reply";
+import type { RouteName } from "./routes";
 
 const RETENTION_MS = 24 * 3_600_000;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -56,5 +59,46 @@ export class IdempotencyStore {
       if (entry.expiresAt > nowMs) break;
       this.entries.delete(slot);
     }
+  }
+}
+
+/**
+ * Runs a /v1 handler under POST idempotency (24 h per merchant). `Idempotency-Key` is required to create a
+ * webhook and optional elsewhere. Only responses below 500 are stored: a 5xx means "try again".
+ */
+export async function idempotent(
+  store: IdempotencyStore,
+  now: () => number,
+  name: RouteName,
+  merchantId: string,
+  ctx: RequestContext,
+  perform: () => Promise<Reply>,
+): Promise<Reply> {
+  const key = ctx.headers["idempotency-key"];
+  if (ctx.method !== "POST") return perform();
+  if (key === undefined) {
+    if (name === "webhooks.create") throw new ApiError(400, "missing_idempotency_key", "Idempotency-Key header is required for this request");
+    return perform();
+  }
+  if (typeof key !== "string" || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new ApiError(400, "invalid_request", "Idempotency-Key must be 1-255 visible ASCII characters");
+  }
+  const begin = store.begin(merchantId, key, ctx.method, ctx.path, ctx.rawBody, now());
+  switch (begin.kind) {
+    case "replay":
+      return { status: begin.response.status, body: begin.response.body, headers: { "X-Idempotent-Replayed": "true" } };
+    case "in_use":
+      throw new ApiError(409, "idempotency_key_in_use", "a request with this Idempotency-Key is still being processed");
+    case "reused":
+      throw new ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with a different request");
+  }
+  try {
+    const reply = await perform();
+    begin.complete({ status: reply.status, body: reply.body });
+    return reply;
+  } catch (err) {
+    if (err instanceof ApiError && err.status < 500) begin.complete({ status: err.status, body: err.envelope() });
+    else begin.abandon();
+    throw err;
   }
 }

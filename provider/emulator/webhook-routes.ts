@@ -3,7 +3,7 @@ import { deliverTestEvent, isLoopbackHost } from "./delivery";
 import { parseCreateWebhook } from "./webhook-input";
 import { toJson, type WebhookStore } from "./webhook-store";
 import type { RouteName } from "./routes";
-import type { Reply, RequestContext } from "./app";
+import type { Reply, RequestContext } from "./reply";
 import type { SignatureScheme } from "./signing";
 
 const ID_PATTERN = /^wbh_[A-Za-z0-9]+$/;

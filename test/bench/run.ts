@@ -3,7 +3,7 @@
  * printed as a table and written to bench-results.json. Timings are reported
  * as ratios against a reference measured in the same run.
  *
- * BENCH_ONLY=requests,state,throughput,coldstart,preview,ratelimit,engine picks figures (development).
+ * BENCH_ONLY=requests,state,throughput,coldstart,preview,ratelimit,engine,webhooks picks figures (development).
  * BENCH_CONCURRENCY=4,8,16,32,64 sets the maxConcurrency sweep.
  */
 import { spawnSync } from "node:child_process";
@@ -16,6 +16,7 @@ import { measureColdStart, type ColdStartFigure } from "./figures/cold-start";
 import { measurePreview, type PreviewFigure } from "./figures/preview";
 import { measureRateLimit, type RateLimitFigure } from "./figures/rate-limit";
 import { measureRequests, type RequestsRow } from "./figures/requests";
+import { ANTON, measureWebhooksImport, PEER, type WebhooksImportFigure } from "./figures/webhooks-import";
 import { measureHostCeiling, measureResourceLayer, measureThroughput, type HostCeiling, type ResourceLayerFigure, type ThroughputRow } from "./figures/throughput";
 import { formatTable, writeReport, type Row } from "./report";
 import { now, round } from "./stats";
@@ -33,7 +34,7 @@ const REALISTIC_RTT_MS = 50;
 /** Resources in the real-engine figure. */
 const ENGINE_N = 100;
 const fmtCpu = (cpu: Record<string, number>) => Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(", ");
-const only = new Set((process.env.BENCH_ONLY ?? "requests,state,throughput,coldstart,preview,ratelimit,engine").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "requests,state,throughput,coldstart,preview,ratelimit,engine,webhooks").split(","));
 const sweep = (process.env.BENCH_CONCURRENCY ?? "4,8,16,32,64").split(",").map(Number);
 
 async function main(): Promise<void> {
@@ -252,6 +253,28 @@ async function main(): Promise<void> {
     } finally {
       await engineEmulator.close();
     }
+  }
+
+  if (only.has("webhooks")) {
+    log(`webhooks: cold import of ${ANTON} vs ${PEER}, fresh processes`);
+    const wh: WebhooksImportFigure = measureWebhooksImport(root);
+    report.webhooksImport = wh;
+    rows.push({
+      figure: `10. Cold import: ${ANTON} vs ${PEER}`,
+      measured: `${wh.importMs.anton} ms vs ${wh.importMs.peer} ms = ${wh.ratio}× (median of ${wh.rounds}; ${wh.modules.anton} vs ${wh.modules.peer} modules)`,
+      target: "≤ 2×",
+      pass: wh.ratio <= 2,
+    });
+    rows.push({
+      figure: "10.   Cold import + first verify",
+      measured: `${wh.importAndFirstVerifyMs.anton} ms vs ${wh.importAndFirstVerifyMs.peer} ms (Anton loads node:crypto at the first verify)`,
+      target: "—",
+    });
+    rows.push({
+      figure: `10.   Verify throughput, ${wh.bodyBytes} B body, 1 secret`,
+      measured: `${wh.verifiesPerSecond.anton}/s vs ${wh.verifiesPerSecond.peer}/s = ${round(wh.verifiesPerSecond.anton / wh.verifiesPerSecond.peer)}×`,
+      target: "—",
+    });
   }
 
   report.rows = rows;

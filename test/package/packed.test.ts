@@ -43,15 +43,19 @@ describe("the packed package", () => {
 
   it("loads every exports entry in a plain Node process of the installed project", async () => {
     const entries = Object.keys(installed.exports).map((k) => (k === "." ? "pulumi-anton" : `pulumi-anton/${k.slice(2)}`));
-    expect(entries.length).toBeGreaterThanOrEqual(3);
+    expect(entries).toEqual(expect.arrayContaining(["pulumi-anton", "pulumi-anton/webhooks", "pulumi-anton/client", "pulumi-anton/emulator", "pulumi-anton/testing"]));
     const script = `
       const out = {};
+      out.webhooksFiles = (require("pulumi-anton/webhooks"), Object.keys(require.cache));
       for (const id of ${JSON.stringify(entries)}) out[id] = Object.keys(require(id)).length;
       out.resolved = require.resolve("pulumi-anton");
       console.log(JSON.stringify(out));`;
     const { stdout } = await run(process.execPath, ["-e", script], { cwd: workspace(pkg.project, "require") });
-    const loaded = JSON.parse(stdout) as Record<string, number | string>;
+    const loaded = JSON.parse(stdout) as Record<string, number | string> & { webhooksFiles: string[] };
     for (const id of entries) expect(loaded[id], id).toBeGreaterThan(0);
+    const signature = path.join(pkg.project, "node_modules", "pulumi-anton", "dist", "provider", "signature") + path.sep;
+    const shared = path.join(pkg.project, "node_modules", "pulumi-anton", "dist", "provider", "argument-error.js");
+    expect(loaded.webhooksFiles.filter((file) => !file.startsWith(signature) && file !== shared)).toEqual([]);
     expect(loaded.resolved).toBe(path.join(pkg.project, "node_modules", "pulumi-anton", "dist", "provider", "index.js"));
     expect(loaded["pulumi-anton"]).toBeGreaterThan(10);
   });
@@ -79,6 +83,16 @@ describe("the packed package", () => {
         "export const check: typeof verifyWebhookSignature = verifyWebhookSignature;",
         "export type Options = AntonClientOptions;",
         'import { startEmulator, type Emulator } from "pulumi-anton/emulator";',
+        'import { safeVerifyWebhookSignature, type VerifiedWebhook } from "pulumi-anton/webhooks";',
+        'import { AntonClient, AntonApiError, type AntonClientOptions as ClientOptions } from "pulumi-anton/client";',
+        "export const receive = (rawBody: string, secrets: string[]): VerifiedWebhook | undefined => {",
+        "  const r = safeVerifyWebhookSignature({ rawBody, headers: {}, secrets });",
+        "  return r.ok ? r : undefined;",
+        "};",
+        "export const client = (o: ClientOptions): AntonClient => new AntonClient(o);",
+        "export const isApiError = (e: unknown): boolean => e instanceof AntonApiError;",
+        "// @ts-expect-error secrets must be strings",
+        'safeVerifyWebhookSignature({ rawBody: "", headers: {}, secrets: [1] });',
         'import { resolveOutput, setAntonMocks, type AntonEmulatorFixture } from "pulumi-anton/testing";',
         "export async function kit(): Promise<[Emulator, AntonEmulatorFixture | undefined, boolean]> {",
         "  await setAntonMocks();",

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { findMatchingSecret, timingSafeHexEqual, type BufferEqual } from "../../provider/signature/compare";
+import { findMatchingSecret, timingSafeHexEqual, type BufferEqual } from "../../provider/signature/hmac";
 
 const expected = Buffer.from("49815be34383d72ae905ceb3cff2353b07c637c2547cc6ff1c62d891f5f92c8d", "hex");
 const hex = expected.toString("hex");

@@ -1,6 +1,18 @@
-import { createHmac } from "node:crypto";
+/**
+ * Anton's `v1` webhook signatures: computing them (HMAC-SHA256, as a sender does) and comparing them in
+ * constant time (as a receiver does).
+ *
+ * `node:crypto` is loaded on the first digest or comparison rather than at import: loading it costs a
+ * cold process several milliseconds, most of what importing `pulumi-anton/webhooks` would otherwise
+ * cost, and a receiver (often serverless) pays for it only once it verifies a delivery.
+ */
 import { AntonArgumentError } from "../argument-error";
 import type { RawBody } from "./types";
+
+type NodeCrypto = typeof import("node:crypto");
+
+let loaded: NodeCrypto | undefined;
+const nodeCrypto = (): NodeCrypto => (loaded ??= process.getBuiltinModule("node:crypto"));
 
 function bodyBytes(body: RawBody): string | Uint8Array {
   return body instanceof ArrayBuffer ? new Uint8Array(body) : body;
@@ -9,12 +21,12 @@ function bodyBytes(body: RawBody): string | Uint8Array {
 /** HMAC-SHA256 of `{timestamp}.{body}` (schemes A and B), as raw digest bytes. */
 export function timestampedDigest(secret: string, timestamp: string, body: RawBody): Buffer {
   // Fed in two updates so a large body is never copied into a concatenated buffer.
-  return createHmac("sha256", secret).update(`${timestamp}.`, "utf8").update(bodyBytes(body)).digest();
+  return nodeCrypto().createHmac("sha256", secret).update(`${timestamp}.`, "utf8").update(bodyBytes(body)).digest();
 }
 
 /** HMAC-SHA256 of the body alone (legacy scheme C), as raw digest bytes. */
 export function bodyOnlyDigest(secret: string, body: RawBody): Buffer {
-  return createHmac("sha256", secret).update(bodyBytes(body)).digest();
+  return nodeCrypto().createHmac("sha256", secret).update(bodyBytes(body)).digest();
 }
 
 /**
@@ -74,4 +86,53 @@ export function createSignatureHeaders(options: CreateSignatureHeadersOptions): 
   };
   if (options.eventId !== undefined) headers["X-Webhook-ID"] = options.eventId;
   return headers;
+}
+
+/** Signature of `crypto.timingSafeEqual`; injectable so tests can observe every comparison. */
+export type BufferEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => boolean;
+
+const timingSafeEqual: BufferEqual = (a, b) => nodeCrypto().timingSafeEqual(a, b);
+
+const HEX = /^[0-9a-fA-F]*$/;
+
+/**
+ * Constant-time check of a received hex signature against an expected digest.
+ *
+ * Hex case is ignored (the bytes are compared, not the text). A candidate that is not hex or
+ * has the wrong length is a plain non-match, and it still costs one `timingSafeEqual` on
+ * equal-length buffers, so every candidate takes the same time whatever its shape.
+ *
+ * @param candidateHex - signature as received (attacker-controlled).
+ * @param expected - the HMAC digest bytes.
+ * @param equal - comparison primitive; defaults to `crypto.timingSafeEqual`.
+ */
+export function timingSafeHexEqual(candidateHex: string, expected: Uint8Array, equal: BufferEqual = timingSafeEqual): boolean {
+  const wellFormed = candidateHex.length === expected.length * 2 && HEX.test(candidateHex);
+  const candidate = wellFormed ? Buffer.from(candidateHex, "hex") : expected;
+  const same = equal(candidate, expected);
+  return wellFormed && same;
+}
+
+/**
+ * Index of the first expected digest matched by any candidate, or -1.
+ *
+ * Every candidate is compared with every digest before deciding: stopping at the first match
+ * would let response timing reveal which secret (current or previous) a forgery was tested
+ * against and how many were configured.
+ */
+export function findMatchingSecret(
+  candidates: readonly string[],
+  expectedBySecret: readonly Uint8Array[],
+  equal: BufferEqual = timingSafeEqual,
+): number {
+  let matched = -1;
+  for (let index = expectedBySecret.length - 1; index >= 0; index--) {
+    let hit = false;
+    for (const candidate of candidates) {
+      // Non-short-circuit OR: the comparison always runs.
+      hit = timingSafeHexEqual(candidate, expectedBySecret[index], equal) || hit;
+    }
+    if (hit) matched = index;
+  }
+  return matched;
 }
