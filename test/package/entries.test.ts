@@ -60,6 +60,7 @@ describe("pulumi-anton/webhooks", () => {
     const loaded = await load("pulumi-anton/webhooks");
     expect(loaded.exports.sort()).toEqual(
       [
+        "AntonArgumentError",
         "DEFAULT_TOLERANCE_SECONDS",
         "WebhookConfigurationError",
         "WebhookVerificationError",
