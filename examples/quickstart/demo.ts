@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Emulator } from "../../provider/emulator";
 import { programFile } from "../../test/support/program-file";
+import { ENV_VARS } from "../../provider/client/settings";
 import { findCli, hasNodeLanguageHost, ROOT, run, type Cli, type Stdin } from "./demo-cli";
 
 const STACK = "demo";
@@ -89,12 +90,7 @@ async function main(): Promise<number> {
       PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
       PULUMI_SKIP_UPDATE_CHECK: "true",
       // Credentials come from stack config only, so a developer's own ANTON_* variables cannot interfere.
-      ANTON_API_URL: "",
-      ANTON_ENVIRONMENT: "",
-      ANTON_CLIENT_ID: "",
-      ANTON_CLIENT_SECRET: "",
-      ANTON_DPOP_PRIVATE_KEY: "",
-      ANTON_DPOP_PRIVATE_KEY_FILE: "",
+      ...Object.fromEntries(ENV_VARS.map((name) => [name, ""])),
     };
     const pulumi = async (args: string[], opts: { stdin?: Stdin; capture?: boolean } = {}) => {
       const r = await run(cli, args, { env, ...opts });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAnton, type AntonFixture } from "../support/anton";
-import { runChaos, type ChaosFigures } from "./harness";
+import { runChaos, type ChaosFigures } from "./support";
 
 const FULL = process.env.ANTON_CHAOS_FULL === "1";
 const SIZE = FULL ? { rotations: 500, webhooks: 50 } : { rotations: 100, webhooks: 10 };

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { AntonApiError } from "../../provider/client";
-import { mockClient, TOKEN_PATH } from "../client/helpers";
+import { mockClient, TOKEN_PATH } from "../client/support";
 
 const WH = "wbh_tokenrace";
 const json = { headers: { "content-type": "application/json" } };

@@ -12,7 +12,7 @@ import {
   type AntonConfigErrorCode,
   type ArgumentErrorCode,
 } from "../../provider";
-import { mockClient } from "./helpers";
+import { mockClient } from "./support";
 
 const SECRET = `whsec_${"c".repeat(64)}`;
 

@@ -24,7 +24,7 @@ import {
 import { CanarySet, objectViews } from "../security/scanner";
 import { Redactor } from "../../provider/client/redact";
 import { startEmulator, type Emulator } from "../../provider/emulator";
-import { captureOutput, MOCK_ORIGIN } from "./helpers";
+import { captureOutput, MOCK_ORIGIN } from "./support";
 
 const CLIENT_SECRET = "ant_ocs_sandbox_CANARYSECRET0123456789abcdef0123456789abcdef01";
 const TOKEN = "tok_CANARYTOKEN_7f3a9c1e5b2d8f4a6c0e9b1d3f5a7c9e";

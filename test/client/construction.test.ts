@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { validateOptions } from "../../provider/client/options";
 import { AntonClient, AntonConfigError, ANTON_ENVIRONMENTS, credentialFingerprint, resolveClientOptions, CLIENT_VERSION, Secret, type AntonClientOptions } from "../../provider/client";
 import { importDpopKey, jwkThumbprint } from "../../provider/client/keys";
-import { ecKeyPem, edKeyPem } from "./helpers";
+import { ecKeyPem, edKeyPem } from "./support";
 
 const base = (): AntonClientOptions => ({
   apiUrl: "https://api.antonpayments.dev",

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AntonClient, RATE_LIMIT_CHANNEL, REQUEST_CHANNEL, RETRY_CHANNEL, TOKEN_CHANNEL, type AntonClientOptions } from "../../provider/client";
 import { startEmulator, type Emulator } from "../../provider/emulator";
-import { rejection } from "./helpers";
+import { rejection } from "./support";
 
 const ROTATE = "POST /v1/webhooks/:id/secret/rotate";
 const SECRET = "GET /v1/webhooks/:id/secret";

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AntonApiError, AntonClient } from "../../provider/client";
 import { validateInputs } from "../../provider/resource/inputs";
-import { mockClient, rejection, replyToken, TOKEN_PATH } from "./helpers";
+import { mockClient, rejection, replyToken, TOKEN_PATH } from "./support";
 
 const WH = "wbh_01HX8Z9K0M2N3P4Q5R6S7T8UW";
 const ROTATE = `/v1/webhooks/${WH}/secret/rotate`;

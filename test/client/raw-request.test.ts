@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AntonArgumentError, AntonClient } from "../../provider";
 import { startEmulator, type Emulator } from "../../provider/emulator";
-import { rejection } from "./helpers";
+import { rejection } from "./support";
 
 let emu: Emulator;
 let client: AntonClient;

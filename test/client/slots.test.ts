@@ -7,7 +7,7 @@
 import * as jose from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Semaphore } from "../../provider/client/http";
-import { mockClient, replyToken } from "./helpers";
+import { mockClient, replyToken } from "./support";
 
 const ids = Array.from({ length: 6 }, (_, i) => `wbh_01HX8Z9K0M2N3P4Q5R6S7T8U${i}`);
 const json = { headers: { "content-type": "application/json" } };

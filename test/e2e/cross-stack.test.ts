@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { isCiphertext, TestStack } from "../support/engine";
-import { exposures, useEngine } from "./fixture";
+import { exposures, useEngine } from "./support";
 
 const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");
 

@@ -3,30 +3,18 @@
  * reached through a `pulumi` wrapper first on PATH that logs its arguments, to prove the demo never
  * puts a secret on a command line.
  */
-import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cliBin, ROOT } from "../support/engine";
-import "./fixture"; // selects the pinned CLI
+import { runDemo } from "../support/run-demo";
+import { cliBin } from "../support/engine";
+import "./support"; // selects the pinned CLI
 
 const scratch = mkdtempSync(path.join(tmpdir(), "anton-demo-e2e-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const tsx = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, path.join(ROOT, "examples", "quickstart", "demo.ts")], { cwd: ROOT, env, timeout: 170_000 });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe("npm run demo with the real Pulumi CLI", () => {
   it("rotates on up and on up --replace, prints a secret only in the last step, and stops the emulator", async () => {
@@ -43,7 +31,7 @@ describe("npm run demo with the real Pulumi CLI", () => {
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       ANTON_DEMO_STATE_DIR: stateDir,
       ANTON_DEMO_SKIP_BUILD: "1", // npm run test:e2e has just built dist/
-    });
+    }, 170_000);
     expect(result.stderr).not.toMatch(/error|failed/i);
     expect(result.code).toBe(0);
     const out = result.stdout;

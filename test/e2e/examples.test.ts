@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { programFile } from "../support/program-file";
 import { isCiphertext, ROOT, stepsFor, TestStack } from "../support/engine";
-import { countFrom, exposures, useEngine } from "./fixture";
+import { countFrom, exposures, useEngine } from "./support";
 
 const { fingerprintOf } = require("pulumi-anton/dynamic") as typeof import("../../provider/dynamic");
 const e2e = useEngine();

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { isCiphertext, ROOT, stepsFor, TestStack } from "../support/engine";
-import { countFrom, exposures, useEngine } from "./fixture";
+import { countFrom, exposures, useEngine } from "./support";
 
 const { fingerprintOf } = require("pulumi-anton/dynamic") as typeof import("../../provider/dynamic");
 

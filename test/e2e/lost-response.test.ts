@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { stepsFor, TestStack } from "../support/engine";
-import { countFrom, exposures, useEngine } from "./fixture";
+import { countFrom, exposures, useEngine } from "./support";
 
 const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");
 

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { diagnostics, stepsFor, summary, TestStack } from "../support/engine";
-import { countFrom, exposures, useEngine } from "./fixture";
+import { countFrom, exposures, useEngine } from "./support";
 
 const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");
 const { fingerprintOf } = require("pulumi-anton/dynamic") as typeof import("../../provider/dynamic");

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { TestStack, type RunRecord } from "../support/engine";
-import { useEngine } from "./fixture";
+import { useEngine } from "./support";
 
 const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");
 const recorder = require(path.join(__dirname, "recorder-provider.cjs")) as pulumi.dynamic.ResourceProvider;

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EmulatorOptionError, startEmulator, type Emulator, type EmulatorOptions } from "../../provider/emulator";
-import { http } from "./harness";
+import { http } from "./support";
 
 describe("startEmulator options", () => {
   it.each<[string, unknown, string]>([

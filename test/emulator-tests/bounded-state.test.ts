@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Agent, request } from "undici";
 import { NonceManager } from "../../provider/emulator/nonces";
 import { ReplayCache } from "../../provider/emulator/replay-cache";
-import { setup } from "./harness";
+import { setup } from "./support";
 
 // Unit level for the clock- and volume-driven parts that would need minutes or 100k requests over HTTP.
 describe("NonceManager", () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { setup, type HttpResult, type Merchant } from "./harness";
+import { setup, type HttpResult, type Merchant } from "./support";
 import type { ChaosKind, Emulator, EmulatorWebhook } from "../../provider/emulator";
 
 let emu: Emulator;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { http } from "./harness";
+import { http } from "./support";
 import { CliProcess } from "./cli-process";
 
 // The CLI serves until signalled: every run here is bounded by CliProcess's limits and killed in afterEach.

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setup, Merchant } from "./harness";
+import { setup, Merchant } from "./support";
 import { signPayload } from "../../provider/emulator/signing";
 import type { Emulator } from "../../provider/emulator";
 

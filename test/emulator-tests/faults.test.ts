@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { request } from "undici";
-import { setup, http, Merchant } from "./harness";
+import { setup, http, Merchant } from "./support";
 import { buildProof } from "./proof";
 import type { ChaosKind, Emulator } from "../../provider/emulator";
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setup, Merchant } from "./harness";
+import { setup, Merchant } from "./support";
 import type { Emulator } from "../../provider/emulator";
 
 let emu: Emulator;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { setup, http } from "./harness";
+import { setup, http } from "./support";
 import { freshKey } from "./proof";
 import { startEmulator } from "../../provider/emulator";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setup, http, Merchant } from "./harness";
+import { setup, http, Merchant } from "./support";
 import { createHash } from "node:crypto";
 import { ath, freshKey } from "./proof";
 import type { Emulator, EmulatorWebhook } from "../../provider/emulator";

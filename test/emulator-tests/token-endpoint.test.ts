@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { SignJWT } from "jose";
-import { setup, http, type Merchant } from "./harness";
+import { setup, http, type Merchant } from "./support";
 import { buildProof, freshKey } from "./proof";
 import type { Emulator } from "../../provider/emulator";
 

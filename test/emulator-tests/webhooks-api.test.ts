@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setup, http, Merchant } from "./harness";
+import { setup, http, Merchant } from "./support";
 import type { Emulator } from "../../provider/emulator";
 
 let emu: Emulator;

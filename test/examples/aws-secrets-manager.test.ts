@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { runProgram, settle, type RecordedResource, type RunOptions } from "../support/mocks";
 import { useAnton } from "../support/anton";
-import { isWireSecret, issuedSecrets, loadExample, plaintextLeaks } from "./harness";
+import { isWireSecret, issuedSecrets, loadExample, plaintextLeaks } from "./support";
 
 type Example = typeof import("../../examples/aws-secrets-manager/index");
 

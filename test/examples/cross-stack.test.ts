@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runProgram, settle, type RecordedResource, type RunOptions } from "../support/mocks";
 import { startAnton, type AntonFixture } from "../support/anton";
-import { isWireSecret, issuedSecrets, loadExample, plaintextLeaks } from "./harness";
+import { isWireSecret, issuedSecrets, loadExample, plaintextLeaks } from "./support";
 
 const impl = require("pulumi-anton/dynamic") as typeof import("../../provider/dynamic");
 type Example = typeof import("../../examples/cross-stack/index");

@@ -4,28 +4,16 @@
  * before the emulator starts or the state folder is written). The demo's run with the real CLI is
  * in test/e2e/demo.test.ts.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runDemo } from "../support/run-demo";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const scratch = mkdtempSync(path.join(tmpdir(), "anton-demo-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, path.join(ROOT, "examples", "quickstart", "demo.ts")], { cwd: ROOT, env, timeout: 60_000 });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const INSTALL = /install it from https:\/\/www\.pulumi\.com\/docs\/install\/ \(or install Go from https:\/\/go\.dev\/dl\/ and the demo builds it\), then re-run `npm run demo`\.$/;
 

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { runProgram, settle, type RecordedResource, type RunResult } from "../support/mocks";
 import { startAnton, type AntonFixture } from "../support/anton";
-import { issuedSecrets, loadExample, plaintextLeaks } from "./harness";
+import { issuedSecrets, loadExample, plaintextLeaks } from "./support";
 
 const impl = require("pulumi-anton/dynamic") as typeof import("../../provider/dynamic");
 type Example = typeof import("../../examples/force-rotation/index");

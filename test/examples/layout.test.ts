@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { EXAMPLES } from "./harness";
+import { EXAMPLES } from "./support";
 
 // js-yaml comes with @pulumi/pulumi (which parses Pulumi.yaml with it too).
 const yaml = require("js-yaml") as { load(text: string): unknown };

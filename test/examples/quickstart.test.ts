@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { runProgram, settle } from "../support/mocks";
 import { useAnton } from "../support/anton";
-import { isWireSecret, issuedSecrets, loadExample, plaintextLeaks } from "./harness";
+import { isWireSecret, issuedSecrets, loadExample, plaintextLeaks } from "./support";
 
 
 type Quickstart = typeof import("../../examples/quickstart/index");

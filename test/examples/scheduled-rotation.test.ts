@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { runProgram, settle, type RecordedResource } from "../support/mocks";
 import { useAnton } from "../support/anton";
 import { loadSerialized } from "../support/serialize";
-import { EXAMPLES, issuedSecrets, loadExample, plaintextLeaks } from "./harness";
+import { EXAMPLES, issuedSecrets, loadExample, plaintextLeaks } from "./support";
 
 // js-yaml is pinned in package-lock.json (it comes with eslint); only this test parses YAML.
 const yaml = require("js-yaml") as { load(text: string): unknown };

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runProgram, settle } from "../support/mocks";
 import { useAnton } from "../support/anton";
-import { EXAMPLES, loadExample } from "./harness";
+import { EXAMPLES, loadExample } from "./support";
 
 type Program = typeof import("../../examples/testing/index");
 

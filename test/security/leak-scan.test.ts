@@ -20,8 +20,8 @@ import { configOf, GET_SECRET, ROTATE, startAnton, type AntonFixture } from "../
 import { startPlugin, urnOf, type Props } from "../support/plugin";
 import { serializeProvider } from "../support/serialize";
 import { runProgram, settle } from "../support/mocks";
-import { captureOutput } from "../client/helpers";
-import { runChaos } from "../chaos/harness";
+import { captureOutput } from "../client/support";
+import { runChaos } from "../chaos/support";
 import { CanarySet, errorText, objectViews, type Hit } from "./scanner";
 import { captureWireCredentials } from "./wire";
 

@@ -8,7 +8,7 @@ import diagnostics_channel from "node:diagnostics_channel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RATE_LIMIT_CHANNEL, REQUEST_CHANNEL, RETRY_CHANNEL, TOKEN_CHANNEL, type RateLimitEvent, type RequestEvent, type RetryEvent, type TokenEvent } from "../../provider/client";
 import { startAnton, type AntonFixture } from "../support/anton";
-import { runChaos, type ChaosFigures } from "../chaos/harness";
+import { runChaos, type ChaosFigures } from "../chaos/support";
 import { CanarySet } from "./scanner";
 import { captureWireCredentials } from "./wire";
 

@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { ENV_VARS } from "../../provider/client/settings";
 import {
   LocalWorkspace,
   PulumiCommand,
@@ -71,12 +72,7 @@ export function hermeticBackend(extraEnv: Record<string, string> = {}): Backend 
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
     // Credentials come from stack config only; a developer's own ANTON_* must not leak in.
-    ANTON_API_URL: "",
-    ANTON_ENVIRONMENT: "",
-    ANTON_CLIENT_ID: "",
-    ANTON_CLIENT_SECRET: "",
-    ANTON_DPOP_PRIVATE_KEY: "",
-    ANTON_DPOP_PRIVATE_KEY_FILE: "",
+    ...Object.fromEntries(ENV_VARS.map((name) => [name, ""])),
     NODE_OPTIONS: "",
     ...extraEnv,
   };

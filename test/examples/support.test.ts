@@ -1,7 +1,7 @@
 /** The leak scanner the example tests rely on must actually find a plain-text secret. */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { plaintextLeaks, SECRET_SIG } from "./harness";
+import { plaintextLeaks, SECRET_SIG } from "./support";
 import type { RecordedResource, RunResult } from "../support/mocks";
 
 const SECRET = "whsec_" + "ab".repeat(32);
