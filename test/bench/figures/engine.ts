@@ -17,6 +17,9 @@ export interface EngineFigure {
   antonUpMs: number;
   noopUpMs: number;
   ratio: number;
+  /** The same no-op, shaped like an AntonWebhookSecret (two secret outputs, a __provider of the same size). */
+  shapedUpMs: number;
+  shapedRatio: number;
   /** Anton requests of the best Anton `up`, by kind. */
   requests: { tokens: number; rotates: number; reads: number; total: number };
   preview: { wallMs: number; requests: number };
@@ -26,17 +29,31 @@ const ROTATE = "POST /v1/webhooks/:id/secret/rotate";
 const READ = "GET /v1/webhooks/:id/secret";
 const TOKEN = "POST /oauth/token";
 
-export async function measureEngine(emulator: EmulatorProcess, cliBin: string, opts: { n?: number; latencyMs?: number; rounds?: number } = {}): Promise<EngineFigure> {
+export async function measureEngine(
+  emulator: EmulatorProcess,
+  cliBin: string,
+  opts: { providerBytes: number; n?: number; latencyMs?: number; rounds?: number },
+): Promise<EngineFigure> {
   const n = opts.n ?? 100;
   const latencyMs = opts.latencyMs ?? 20;
   const rounds = opts.rounds ?? 2;
   useCliBin(cliBin);
   const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../../provider");
   const noop = require(path.join(__dirname, "..", "noop-provider.cjs")) as pulumi.dynamic.ResourceProvider;
-  const { dynamic } = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+  const { shapedNoop } = require(path.join(__dirname, "..", "shaped-noop-provider.cjs")) as { shapedNoop(pad: number): pulumi.dynamic.ResourceProvider };
+  const { dynamic, runtime } = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
   class Noop extends dynamic.Resource {
     constructor(name: string, i: number) {
       super(noop, name, { n: i }, {});
+    }
+  }
+  // Padded so that its serialized text is as long as the Anton provider's.
+  const textOf = async (p: pulumi.dynamic.ResourceProvider) => (await runtime.serializeFunction(() => p, { allowSecrets: true })).text.length;
+  const shapedProvider = shapedNoop(Math.max(0, opts.providerBytes - (await textOf(shapedNoop(0)))));
+  class Shaped extends dynamic.Resource {
+    constructor(name: string, webhookId: string) {
+      const outs = { secret: undefined, previousSecret: undefined, fingerprint: undefined, rotatedAt: undefined, nextRotationAt: undefined, rotationKey: undefined };
+      super(shapedProvider, name, { webhookId, triggers: {}, rotateAfter: "", keepPrevious: true, adopt: false, ...outs }, { additionalSecretOutputs: ["secret", "previousSecret"] });
     }
   }
   const ids = await emulator.webhooks(n);
@@ -61,9 +78,18 @@ export async function measureEngine(emulator: EmulatorProcess, cliBin: string, o
         return {};
       },
     });
+    const shaped = await TestStack.create(backend, {
+      project: "bench-shaped",
+      stack: "bench",
+      program: async () => {
+        if (declared.present) for (const [i, webhookId] of ids.entries()) new Shaped(`s${i}`, webhookId);
+        return {};
+      },
+    });
     await emulator.delay(latencyMs);
     let antonUpMs = Infinity;
     let noopUpMs = Infinity;
+    let shapedUpMs = Infinity;
     let requests = { tokens: 0, rotates: 0, reads: 0, total: 0 };
     for (let round_ = 0; round_ < rounds; round_++) {
       declared.present = true;
@@ -79,11 +105,13 @@ export async function measureEngine(emulator: EmulatorProcess, cliBin: string, o
       t = now();
       await reference.up();
       noopUpMs = Math.min(noopUpMs, now() - t);
+      t = now();
+      await shaped.up();
+      shapedUpMs = Math.min(shapedUpMs, now() - t);
       if (round_ < rounds - 1) {
         // Destroying makes no Anton request; the next round creates (and rotates) afresh.
         declared.present = false;
-        await anton.up();
-        await reference.up();
+        for (const stack of [anton, reference, shaped]) await stack.up();
       }
     }
     await emulator.reset();
@@ -97,6 +125,8 @@ export async function measureEngine(emulator: EmulatorProcess, cliBin: string, o
       antonUpMs: round(antonUpMs, 0),
       noopUpMs: round(noopUpMs, 0),
       ratio: round(antonUpMs / noopUpMs, 2),
+      shapedUpMs: round(shapedUpMs, 0),
+      shapedRatio: round(antonUpMs / shapedUpMs, 2),
       requests,
       preview: { wallMs: round(previewMs, 0), requests: previewRequests },
     };
