@@ -39,8 +39,12 @@ const sweep = (process.env.BENCH_CONCURRENCY ?? "4,8,16,32,64").split(",").map(N
 
 async function main(): Promise<void> {
   const started = now();
-  const shim = require(path.join(root, "dist", "provider", "resource", "shim.js")) as typeof import("../../provider/resource/shim");
+  // The provider as a user's install serializes it (node_modules/pulumi-anton, from link-self); linked
+  // from elsewhere it is copied by value, which figure 3 reports beside it.
+  const shim = require(path.join(root, "node_modules", "pulumi-anton", "dist", "provider", "resource", "shim.js")) as typeof import("../../provider/resource/shim");
   const providerText = (await serializeProvider(shim.webhookSecretShim)).text;
+  const linked = require(path.join(root, "dist", "provider", "resource", "shim.js")) as typeof import("../../provider/resource/shim");
+  const linkedBytes = Buffer.byteLength((await serializeProvider(linked.webhookSecretShim)).text);
   const noopText = (await serializeProvider({ create: async (inputs) => ({ id: "noop", outs: inputs }) })).text;
   // For the host ceiling: a no-op that moves the same bytes as the Anton provider (its `__provider` padded to
   // the same size, outputs of the same shape), so the ceiling prices gRPC and protobuf for this payload.
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
       const providerBytes = Buffer.byteLength(providerText);
       const stateBytes = requests.find((r) => r.n === 10 && r.keepPrevious)!.stateBytesPerResource;
       report.state = { providerBytes, stateBytesPerResource: stateBytes };
-      rows.push({ figure: "3. Serialized __provider per resource", measured: `${providerBytes} B`, target: "≤ 4096 B", pass: providerBytes <= 4096 });
+      rows.push({ figure: "3. Serialized __provider per resource", measured: `${providerBytes} B installed from npm (${linkedBytes} B linked, copied by value)`, target: "≤ 4096 B", pass: providerBytes <= 4096 && linkedBytes <= 4096 });
       rows.push({ figure: "3. State per resource (Create outputs JSON)", measured: `${stateBytes} B`, target: "—" });
     }
 

@@ -4,10 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { isCiphertext, TestStack } from "../support/engine";
+import { installedPackage, isCiphertext, TestStack } from "../support/engine";
 import { exposures, useEngine } from "./support";
 
-const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");
+const { AntonWebhookSecret } = installedPackage();
 
 const e2e = useEngine();
 

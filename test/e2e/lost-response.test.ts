@@ -3,10 +3,10 @@
  * The state must end up holding the server's secret, with exactly one rotation per intended one.
  */
 import { describe, expect, it } from "vitest";
-import { stepsFor, TestStack } from "../support/engine";
+import { installedPackage, stepsFor, TestStack } from "../support/engine";
 import { countFrom, exposures, useEngine } from "./support";
 
-const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");
+const { AntonWebhookSecret } = installedPackage();
 
 const ROTATE = "POST /v1/webhooks/:id/secret/rotate";
 const e2e = useEngine();

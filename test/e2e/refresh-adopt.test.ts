@@ -2,10 +2,10 @@
  * `pulumi refresh` after changes made at Anton, and `adopt: true`, through the real engine.
  */
 import { describe, expect, it } from "vitest";
-import { diagnostics, stepsFor, summary, TestStack } from "../support/engine";
+import { diagnostics, installedPackage, stepsFor, summary, TestStack } from "../support/engine";
 import { countFrom, exposures, useEngine } from "./support";
 
-const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");
+const { AntonWebhookSecret } = installedPackage();
 const { fingerprintOf } = require("pulumi-anton/dynamic") as typeof import("../../provider/dynamic");
 
 const e2e = useEngine();

@@ -6,10 +6,10 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { TestStack, type RunRecord } from "../support/engine";
+import { installedPackage, type RunRecord, TestStack } from "../support/engine";
 import { useEngine } from "./support";
 
-const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../provider");
+const { AntonWebhookSecret } = installedPackage();
 const recorder = require(path.join(__dirname, "recorder-provider.cjs")) as pulumi.dynamic.ResourceProvider;
 
 /** A consumer of the secret: `replaceOnChange` like a SecretVersion, otherwise like an SSM parameter. */

@@ -22,6 +22,14 @@ import {
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/anton:WebhookSecret";
+
+/**
+ * The package as a user's program loads it: from node_modules (test/support/link-self.cjs installs it
+ * there), not through the checkout's self-reference, so its provider serializes as it does for users.
+ */
+export function installedPackage(): typeof import("../../provider") {
+  return require(path.join(ROOT, "node_modules", "pulumi-anton")) as typeof import("../../provider");
+}
 /** Protects only throwaway test state. */
 const PASSPHRASE = "pulumi-anton-e2e";
 

@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { hermeticBackend, TestStack, useCliBin } from "../../support/engine";
+import { hermeticBackend, installedPackage, TestStack, useCliBin } from "../../support/engine";
 import type { EmulatorProcess } from "../emulator-process";
 import { now, round } from "../stats";
 
@@ -38,7 +38,7 @@ export async function measureEngine(
   const latencyMs = opts.latencyMs ?? 20;
   const rounds = opts.rounds ?? 2;
   useCliBin(cliBin);
-  const { AntonWebhookSecret } = require("pulumi-anton") as typeof import("../../../provider");
+  const { AntonWebhookSecret } = installedPackage();
   const noop = require(path.join(__dirname, "..", "noop-provider.cjs")) as pulumi.dynamic.ResourceProvider;
   const { shapedNoop } = require(path.join(__dirname, "..", "shaped-noop-provider.cjs")) as { shapedNoop(pad: number): pulumi.dynamic.ResourceProvider };
   const { dynamic, runtime } = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
