@@ -251,6 +251,14 @@ async function main(): Promise<void> {
         measured: `${e.antonUpMs} ms vs ${e.shapedUpMs} ms = ${e.shapedRatio}×`,
         target: "—",
       });
+      // The engine runs 4 × cores steps at once by default (`--parallel`); a rotation is a read then a rotate.
+      const parallel = 4 * os.cpus().length;
+      const latencyFloorMs = Math.ceil(e.n / parallel) * 2 * e.latencyMs;
+      rows.push({
+        figure: `9.   Floor: the shaped no-op + ${e.n} read-then-rotate pairs at ${e.latencyMs} ms, ${parallel} at a time`,
+        measured: `${e.shapedUpMs} + ${latencyFloorMs} ms = ${round((e.shapedUpMs + latencyFloorMs) / e.noopUpMs, 2)}× the plain no-op (measured ${e.ratio}×)`,
+        target: "—",
+      });
       const expected = 1 + 2 * e.n;
       rows.push({
         figure: `9. Anton requests of that up (keepPrevious)`,

@@ -41,6 +41,26 @@ describe("the packed package", () => {
     expect(installed.bugs?.url).toBe("https://github.com/pulumi-anton/pulumi-anton/issues");
   });
 
+  it("stores a program's provider as a require of pulumi-anton/provider, not as code", async () => {
+    // A program under mocks, as in a user's project: the __provider Pulumi would put in state.
+    const script = `
+      const pulumi = require("@pulumi/pulumi");
+      let text;
+      pulumi.runtime.setMocks({ newResource(a) { text = a.inputs.__provider; return { id: "x", state: a.inputs }; }, call: (a) => a.inputs }, "p", "s", false);
+      const { AntonWebhookSecret } = require("pulumi-anton");
+      new AntonWebhookSecret("x", { webhookId: "wbh_01HX8Z9K0M2N3P4Q5R6S7T8UW" });
+      setTimeout(() => console.log(JSON.stringify(text)), 1000);`;
+    const { stdout } = await run(process.execPath, ["-e", script], { cwd: workspace(pkg.project, "provider") });
+    const text = JSON.parse(stdout.trim().split("\n").pop()!) as string;
+    expect(text).toContain('require("pulumi-anton/provider")');
+    expect(text.length).toBeLessThan(512);
+    // And that require loads a provider with every method the plugin calls.
+    const methods = await run(process.execPath, ["-e", `const p = require("pulumi-anton/provider"); console.log(["configure","check","diff","create","read","update","delete"].filter((m) => typeof p[m] !== "function").join(","))`], {
+      cwd: workspace(pkg.project, "provider-methods"),
+    });
+    expect(methods.stdout.trim()).toBe("");
+  });
+
   it("loads every exports entry in a plain Node process of the installed project", async () => {
     const entries = Object.keys(installed.exports).map((k) => (k === "." ? "pulumi-anton" : `pulumi-anton/${k.slice(2)}`));
     expect(entries).toEqual(expect.arrayContaining(["pulumi-anton", "pulumi-anton/webhooks", "pulumi-anton/client", "pulumi-anton/emulator", "pulumi-anton/testing"]));
