@@ -19,10 +19,12 @@ afterAll(() => {
 });
 
 /** A stack of the project in `dir`, using its own Pulumi.yaml; its stack config file is removed afterwards. */
-async function exampleStack(dir: string, project: string, program: string): Promise<TestStack> {
+async function exampleStack(dir: string, project: string, program: string, config?: Record<string, string>): Promise<TestStack> {
   const stack = `e2e-${process.pid}-${created.length}`;
   created.push(path.join(dir, `Pulumi.${stack}.yaml`));
-  return TestStack.create(e2e.backend, { project, stack, workDir: dir, program: programFile(path.join(dir, program)) });
+  // The provider's credentials (secrets on stdin) plus the example's own keys.
+  const all = config && { ...e2e.config, ...Object.fromEntries(Object.entries(config).map(([k, value]) => [k, { value }])) };
+  return TestStack.create(e2e.backend, { project, stack, workDir: dir, program: programFile(path.join(dir, program)), config: all });
 }
 
 describe("the root quickstart project, configured through the CLI", () => {
@@ -88,9 +90,7 @@ describe("the root quickstart project, configured through the CLI", () => {
 describe("examples/force-rotation", () => {
   it("rotates once per forcing action: --target-replace of the exported urn, then an incident bump", async () => {
     const hook = e2e.emulator.createWebhook();
-    const stack = await exampleStack(path.join(ROOT, "examples", "force-rotation"), "anton-force-rotation", "index.ts");
-    for (const [key, { value, secret }] of Object.entries(e2e.config)) await stack.cli(["config", "set", key, ...(secret ? ["--secret"] : [])], value);
-    await stack.cli(["config", "set", "webhookId", hook.id]);
+    const stack = await exampleStack(path.join(ROOT, "examples", "force-rotation"), "anton-force-rotation", "index.ts", { webhookId: hook.id });
     await stack.up();
     expect(e2e.emulator.state.rotations(hook.id)).toBe(1);
 
@@ -111,10 +111,7 @@ describe("examples/force-rotation", () => {
 describe("examples/scheduled-rotation", () => {
   it("a daily `up` is a no-op until rotateAfter elapses, and the drift check says so", async () => {
     const hook = e2e.emulator.createWebhook();
-    const stack = await exampleStack(path.join(ROOT, "examples", "scheduled-rotation"), "anton-scheduled-rotation", "index.ts");
-    for (const [key, { value, secret }] of Object.entries(e2e.config)) await stack.cli(["config", "set", key, ...(secret ? ["--secret"] : [])], value);
-    await stack.cli(["config", "set", "webhookId", hook.id]);
-    await stack.cli(["config", "set", "rotateAfter", "1d"]);
+    const stack = await exampleStack(path.join(ROOT, "examples", "scheduled-rotation"), "anton-scheduled-rotation", "index.ts", { webhookId: hook.id, rotateAfter: "1d" });
     await stack.up();
     const count = countFrom(e2e.emulator);
     await expect(stack.preview({ expectNoChanges: true })).resolves.toBeDefined();
