@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { createHash, generateKeyPairSync, timingSafeEqual } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import { clientId, clientSecret } from "./ids";
@@ -17,6 +18,51 @@ export interface EmulatorCredentials {
   keyFile?: string;
 }
 
+/**
+ * The demo merchant's credentials. The secret, the PEM and the JWK are read through accessors on the
+ * class, so they are usable by name (`credentials.clientSecret`, destructuring) but no printed,
+ * serialized, spread or enumerated view of the object holds them.
+ */
+class DemoCredentials implements EmulatorCredentials {
+  readonly #clientSecret: string;
+  readonly #pem: string;
+  readonly #jwk: Record<string, unknown>;
+  keyFile?: string;
+
+  constructor(
+    readonly clientId: string,
+    readonly alg: "ES256" | "EdDSA",
+    clientSecret: string,
+    pem: string,
+    jwk: Record<string, unknown>,
+  ) {
+    this.#clientSecret = clientSecret;
+    this.#pem = pem;
+    this.#jwk = jwk;
+  }
+
+  get clientSecret(): string {
+    return this.#clientSecret;
+  }
+
+  get dpopPrivateKeyPem(): string {
+    return this.#pem;
+  }
+
+  get dpopPrivateJwk(): Record<string, unknown> {
+    return this.#jwk;
+  }
+
+  /** What printing shows (inspect would otherwise call the accessors). */
+  [inspect.custom](): string {
+    return `EmulatorCredentials ${inspect(this.toJSON())}`;
+  }
+
+  toJSON(): Record<string, string> {
+    return { clientId: this.clientId, alg: this.alg, ...(this.keyFile ? { keyFile: this.keyFile } : {}), clientSecret: "[redacted]", dpopPrivateKeyPem: "[redacted]" };
+  }
+}
+
 interface ClientRecord {
   secretDigest: Buffer;
   /** RFC 7638 thumbprint of the registered public key: the only key this client may bind tokens to. */
@@ -33,13 +79,13 @@ export class ClientRegistry {
     const { privateKey, publicKey } =
       keyAlg === "Ed25519" ? generateKeyPairSync("ed25519") : generateKeyPairSync("ec", { namedCurve: "P-256" });
     const publicJwk = publicKey.export({ format: "jwk" }) as JWK;
-    const credentials: EmulatorCredentials = {
-      clientId: clientId(),
-      clientSecret: clientSecret(),
-      dpopPrivateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
-      dpopPrivateJwk: privateKey.export({ format: "jwk" }) as Record<string, unknown>,
-      alg: keyAlg === "Ed25519" ? "EdDSA" : "ES256",
-    };
+    const credentials: EmulatorCredentials = new DemoCredentials(
+      clientId(),
+      keyAlg === "Ed25519" ? "EdDSA" : "ES256",
+      clientSecret(),
+      privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+      privateKey.export({ format: "jwk" }) as Record<string, unknown>,
+    );
     this.clients.set(credentials.clientId, {
       secretDigest: digest(credentials.clientSecret),
       jkt: await calculateJwkThumbprint(publicJwk),

@@ -24,10 +24,14 @@ export class Counters implements EmulatorState {
   tokensMinted = 0;
   rejections: Record<string, number> = {};
 
-  constructor(
-    private readonly store: WebhookStore,
-    private readonly faults: Faults,
-  ) {}
+  // Private fields: printing the emulator's state must not print the webhooks' secrets.
+  readonly #store: WebhookStore;
+  readonly #faults: Faults;
+
+  constructor(store: WebhookStore, faults: Faults) {
+    this.#store = store;
+    this.#faults = faults;
+  }
 
   countRequest(routeKey: string): void {
     this.requests.total += 1;
@@ -39,28 +43,28 @@ export class Counters implements EmulatorState {
   }
 
   rotations(id: string): number {
-    return this.store.get(id)?.rotations ?? 0;
+    return this.#store.get(id)?.rotations ?? 0;
   }
 
   totalRotations(): number {
-    return this.store.totalRotations();
+    return this.#store.totalRotations();
   }
 
   webhook(id: string): EmulatorWebhook | undefined {
-    const record = this.store.get(id);
+    const record = this.#store.get(id);
     return record && snapshot(record);
   }
 
   webhooks(): EmulatorWebhook[] {
-    return this.store.all().map(snapshot);
+    return this.#store.all().map(snapshot);
   }
 
   currentSecret(id: string): string | undefined {
-    return this.store.get(id)?.secret;
+    return this.#store.get(id)?.secret;
   }
 
   previousSecret(id: string): string | undefined {
-    return this.store.get(id)?.previousSecret;
+    return this.#store.get(id)?.previousSecret;
   }
 
   resetCounters(): void {
@@ -68,7 +72,7 @@ export class Counters implements EmulatorState {
     this.requests.total = 0;
     for (const key of Object.keys(this.requests.byRoute)) delete this.requests.byRoute[key];
     for (const key of Object.keys(this.rejections)) delete this.rejections[key];
-    for (const key of Object.keys(this.faults.injected)) delete this.faults.injected[key];
+    for (const key of Object.keys(this.#faults.injected)) delete this.#faults.injected[key];
     this.tokensMinted = 0;
   }
 
@@ -78,9 +82,9 @@ export class Counters implements EmulatorState {
       requests: { total: this.requests.total, by_route: { ...this.requests.byRoute } },
       tokens_minted: this.tokensMinted,
       rejections: { ...this.rejections },
-      injected: { ...this.faults.injected },
+      injected: { ...this.#faults.injected },
       total_rotations: this.totalRotations(),
-      webhooks: this.store.all().map((w) => ({ id: w.id, url: w.url, events: [...w.events], rotations: w.rotations, updated_at: w.updatedAt })),
+      webhooks: this.#store.all().map((w) => ({ id: w.id, url: w.url, events: [...w.events], rotations: w.rotations, updated_at: w.updatedAt })),
     };
   }
 }

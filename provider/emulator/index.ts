@@ -8,6 +8,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import type { AddressInfo } from "node:net";
 import { generateKeyPairSync } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
@@ -22,6 +23,7 @@ import { TokenStore } from "./tokens";
 import { WebhookStore, snapshot, type EmulatorWebhook } from "./webhook-store";
 import { webhookRoutes } from "./webhook-routes";
 import { adminRoutes } from "./admin";
+import { withRedactedPrint } from "./redacted";
 import { validateEmulatorOptions, type EmulatorOptions } from "./options";
 
 export type { EmulatorCredentials } from "./clients";
@@ -129,15 +131,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const demoMerchant = credentials.clientId;
   const url = `${options.tls ? "https" : "http"}://${urlHost}:${port}`;
   let closing: Promise<void> | undefined;
-  return {
+  const emulator: Emulator = {
     url,
     credentials,
-    env: {
-      ANTON_API_URL: url,
-      ANTON_CLIENT_ID: credentials.clientId,
-      ANTON_CLIENT_SECRET: credentials.clientSecret,
-      ANTON_DPOP_PRIVATE_KEY: credentials.dpopPrivateKeyPem,
-    },
+    env: withRedactedPrint(
+      {
+        ANTON_API_URL: url,
+        ANTON_CLIENT_ID: credentials.clientId,
+        ANTON_CLIENT_SECRET: credentials.clientSecret,
+        ANTON_DPOP_PRIVATE_KEY: credentials.dpopPrivateKeyPem,
+      },
+      ["ANTON_CLIENT_SECRET", "ANTON_DPOP_PRIVATE_KEY"],
+    ),
     state: counters,
     faults,
     addClient: (opts) => clients.create(opts?.keyAlg ?? "ES256"),
@@ -159,6 +164,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (keyDir) rmSync(keyDir, { recursive: true, force: true });
       })),
   };
+  // Printed, an emulator shows where it listens and whose it is: never its credentials or its webhooks' secrets.
+  const shown = () => ({ url, clientId: credentials.clientId });
+  Object.defineProperty(emulator, inspect.custom, { value: () => `Emulator ${inspect(shown())}`, enumerable: false });
+  Object.defineProperty(emulator, "toJSON", { value: shown, enumerable: false });
+  return emulator;
 }
 
 /** A published signing key, as the real API publishes its JWKS; the emulator never signs with it. */

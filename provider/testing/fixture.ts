@@ -1,4 +1,5 @@
 import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator";
+import { withRedactedPrint } from "../emulator/redacted";
 import { closeClients } from "../resource/clients";
 
 /** An emulator with its demo merchant's credentials in the shapes the provider reads. */
@@ -20,12 +21,13 @@ export interface AntonEmulatorFixture {
  */
 export function emulatorConfig(emulator: Emulator): Record<string, string> {
   const { clientId, clientSecret, dpopPrivateKeyPem } = emulator.credentials;
-  return {
+  const config = {
     "anton:apiUrl": emulator.url,
     "anton:clientId": clientId,
     "anton:clientSecret": clientSecret,
     "anton:dpopPrivateKey": dpopPrivateKeyPem,
   };
+  return withRedactedPrint(config, ["anton:clientSecret", "anton:dpopPrivateKey"]);
 }
 
 /** Starts an emulator (no key file written unless asked) and returns it with its credentials wired for the provider. */
@@ -35,7 +37,7 @@ export async function startAntonEmulator(options: EmulatorOptions = {}): Promise
   return {
     emulator,
     config: emulatorConfig(emulator),
-    env: { ...emulator.env },
+    env: withRedactedPrint({ ...emulator.env }, ["ANTON_CLIENT_SECRET", "ANTON_DPOP_PRIVATE_KEY"]),
     webhookId,
     stop: async () => {
       await closeClients();
